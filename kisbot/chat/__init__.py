@@ -1,0 +1,1 @@
+"""The local Bot API stub and the terminal chat behind `kisbot demo`."""

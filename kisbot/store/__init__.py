@@ -1,0 +1,1 @@
+"""Persistence: models, the session factory, the encryption vault and repositories."""

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kisbot.cli import SUBCOMMANDS, main
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kisbot.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+def test_unknown_subcommand_is_refused(capsys) -> None:
+    try:
+        main(["fly"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "invalid choice" in capsys.readouterr().err
