@@ -1,0 +1,138 @@
+"""KisService: the one object per process that talks to KIS.
+
+It holds what every credential shares: the httpx.AsyncClient (owned, or injected with any
+transport), the real and mock hosts, the per-environment rates, the timeout, the TokenStore,
+the Clock, a rate limiter per app key and the token manager. `service.client(credential)` gives
+a KisClient; clients are cheap and share everything.
+
+    async with KisService(real_url=..., mock_url=...) as kis:
+        quote = await kis.client(credential).quote("005930")
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from types import TracebackType
+
+import httpx
+
+from kisbot.clock import Clock, SystemClock
+from kisbot.config import Settings
+from kisbot.kis.auth import TokenManager
+from kisbot.kis.client import KisClient
+from kisbot.kis.credentials import Credential, Environment
+from kisbot.kis.gateway import KisGateway
+from kisbot.kis.http import Hosts, KisHttp
+from kisbot.kis.limiter import RateLimiter
+from kisbot.kis.tokens import MemoryTokenStore, TokenStore
+
+logger = logging.getLogger(__name__)
+
+REAL_URL = "https://openapi.koreainvestment.com:9443"
+MOCK_URL = "https://openapivts.koreainvestment.com:29443"
+
+
+class KisService:
+    """Process-wide KIS access: shared HTTP client, limits, tokens; hands out KisClients."""
+
+    def __init__(
+        self,
+        *,
+        real_url: str = REAL_URL,
+        mock_url: str = MOCK_URL,
+        real_rate: float = 18.0,
+        mock_rate: float = 1.0,
+        timeout: float = 10.0,
+        token_store: TokenStore | None = None,
+        clock: Clock | None = None,
+        http: httpx.AsyncClient | None = None,
+        use_hashkey: bool = False,
+        token_margin: timedelta = timedelta(minutes=10),
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        self.hosts = Hosts(real=real_url.rstrip("/"), mock=mock_url.rstrip("/"))
+        self.rates = {Environment.REAL: real_rate, Environment.MOCK: mock_rate}
+        self.clock: Clock = clock or SystemClock()
+        self.token_store: TokenStore = token_store or MemoryTokenStore()
+        self._owns_http = http is None
+        self._http_client = http or httpx.AsyncClient(timeout=timeout)
+        self._limiters: dict[tuple[str, Environment], RateLimiter] = {}
+        kis_http = KisHttp(self._http_client, timeout)
+        self.tokens = TokenManager(
+            kis_http, self.hosts, self.token_store, self.clock, margin=token_margin
+        )
+        self.gateway = KisGateway(
+            kis_http,
+            self.hosts,
+            self.tokens,
+            self.limiter,
+            self.clock,
+            use_hashkey=use_hashkey,
+            max_retries=max_retries,
+            backoff=retry_backoff,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        token_store: TokenStore | None = None,
+        clock: Clock | None = None,
+        http: httpx.AsyncClient | None = None,
+        use_hashkey: bool = False,
+    ) -> KisService:
+        """A service configured by KISBOT_KIS_* settings."""
+        return cls(
+            real_url=settings.kis_real_url,
+            mock_url=settings.kis_mock_url,
+            real_rate=settings.kis_real_rate,
+            mock_rate=settings.kis_mock_rate,
+            timeout=settings.kis_timeout,
+            token_store=token_store,
+            clock=clock,
+            http=http,
+            use_hashkey=use_hashkey,
+        )
+
+    @property
+    def use_hashkey(self) -> bool:
+        """Whether orders carry a hashkey header (off by default; KIS does not require it)."""
+        return self.gateway.use_hashkey
+
+    @use_hashkey.setter
+    def use_hashkey(self, value: bool) -> None:
+        self.gateway.use_hashkey = value
+
+    def client(self, credential: Credential) -> KisClient:
+        """The KIS operations for this credential."""
+        return KisClient(self.gateway, self.tokens, self.clock, credential)
+
+    def limiter(self, credential: Credential) -> RateLimiter:
+        """The rate limiter every call of this app key shares."""
+        key = (credential.app_key, credential.environment)
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            limiter = RateLimiter(self.rates[credential.environment], self.clock)
+            self._limiters[key] = limiter
+        return limiter
+
+    async def aclose(self) -> None:
+        """Stop the limiters and close the HTTP client if this service created it."""
+        for limiter in self._limiters.values():
+            await limiter.aclose()
+        if self._owns_http:
+            await self._http_client.aclose()
+
+    async def __aenter__(self) -> KisService:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,250 @@
+"""The symbol directory: Korean names and codes from the KIS master files, and where they come from.
+
+`SymbolDirectory` answers "which product does the user mean"; `SymbolSource` keeps it current by
+downloading the master zips at most once a day into KISBOT_DATA_DIR/symbols, falling back to the
+cached copy when KIS cannot be reached. Without any copy the directory is empty and marked
+unavailable; codes typed by the user still work then (`SymbolMatch.code`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import os
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from kisbot.clock import Clock
+from kisbot.kis.master import FILE_NAMES, Market, Symbol, looks_like_code, parse_master
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Symbol", "SymbolDirectory", "SymbolMatch", "SymbolSource", "parse_master"]
+
+MAX_CANDIDATES = 8
+# Common stocks and ETFs are what people mostly mean; other groups lose ties.
+_GROUP_RANK = {"ST": 0, "EF": 1}
+
+
+def normalize_text(text: str) -> str:
+    """A name or code as lookups compare it: case-folded, without whitespace."""
+    return "".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolMatch:
+    """What a lookup found: the exact symbol if any, then other likely ones, best first."""
+
+    query: str
+    exact: Symbol | None = None
+    candidates: tuple[Symbol, ...] = ()
+    code: str | None = None  # the code to use: the exact match's, or the text itself if code-shaped
+
+    @property
+    def symbols(self) -> tuple[Symbol, ...]:
+        """The exact match (if any) followed by the candidates."""
+        return (self.exact, *self.candidates) if self.exact else self.candidates
+
+
+class SymbolDirectory:
+    """All known symbols, searchable by code, ISIN and Korean name."""
+
+    __slots__ = ("_by_code", "_by_name", "_ranked", "symbols")
+
+    def __init__(self, symbols: Iterable[Symbol] = ()) -> None:
+        self.symbols: tuple[Symbol, ...] = tuple(symbols)
+        ranked = sorted(self.symbols, key=_rank)
+        self._ranked = [(normalize_text(symbol.name), symbol) for symbol in ranked]
+        self._by_code: dict[str, Symbol] = {}
+        self._by_name: dict[str, Symbol] = {}
+        for key, symbol in self._ranked:
+            self._by_code.setdefault(symbol.code, symbol)
+            if symbol.isin:
+                self._by_code.setdefault(symbol.isin.upper(), symbol)
+            self._by_name.setdefault(key, symbol)
+
+    def __repr__(self) -> str:
+        return f"SymbolDirectory({len(self.symbols)} symbols)"
+
+    @property
+    def available(self) -> bool:
+        """Whether any names are known (False when no master file could be had)."""
+        return bool(self.symbols)
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def by_code(self, code: str) -> Symbol | None:
+        """The symbol with this short code (or ISIN), if listed."""
+        return self._by_code.get(code.strip().upper())
+
+    def lookup(self, text: str, limit: int = MAX_CANDIDATES) -> SymbolMatch:
+        """The exact code or name match first, then names starting with the text, then fuzzy."""
+        key = normalize_text(text)
+        if not key:
+            return SymbolMatch(query=text)
+        exact = self._by_code.get(key.upper()) or self._by_name.get(key)
+        code_shaped = key.upper() if looks_like_code(key) else None
+        candidates = self._candidates(key, exclude=exact, limit=limit)
+        return SymbolMatch(
+            query=text,
+            exact=exact,
+            candidates=candidates,
+            code=exact.code if exact else code_shaped,
+        )
+
+    def _candidates(self, key: str, exclude: Symbol | None, limit: int) -> tuple[Symbol, ...]:
+        found: list[Symbol] = []
+        seen: set[str] = {exclude.code} if exclude else set()
+
+        def add(symbols: Iterable[Symbol]) -> None:
+            for symbol in symbols:
+                if len(found) >= limit:
+                    return
+                if symbol.code not in seen:
+                    seen.add(symbol.code)
+                    found.append(symbol)
+
+        prefixed = [s for name, s in self._ranked if name.startswith(key)]
+        add(sorted(prefixed, key=lambda s: (_GROUP_RANK.get(s.group, 2), len(s.name))))
+        add(s for name, s in self._ranked if key in name)
+        if len(found) < limit:
+            add(self._fuzzy(key, limit))
+        return tuple(found)
+
+    def _fuzzy(self, key: str, limit: int) -> list[Symbol]:
+        names = [name for name, _ in self._ranked]
+        close = difflib.get_close_matches(key, names, n=limit, cutoff=0.6)
+        return [self._by_name[name] for name in close]
+
+
+def _rank(symbol: Symbol) -> tuple[int, str, str]:
+    return (_GROUP_RANK.get(symbol.group, 2), symbol.market, symbol.code)
+
+
+class SymbolSource:
+    """Keeps a SymbolDirectory built from master zips downloaded at most once per `max_age`."""
+
+    MARKETS: tuple[Market, ...] = ("KOSPI", "KOSDAQ")
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        data_dir: Path,
+        clock: Clock,
+        *,
+        max_age: timedelta = timedelta(days=1),
+        retry_after: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._client = client
+        self._base_url = base_url.rstrip("/")
+        self._cache_dir = Path(data_dir) / "symbols"
+        self._clock = clock
+        self._max_age = max_age
+        self._retry_after = retry_after
+        self._complete = False
+        self._lock = asyncio.Lock()
+        self._directory: SymbolDirectory | None = None
+        self._loaded_at: datetime | None = None
+
+    async def get(self) -> SymbolDirectory:
+        """The directory in memory, reloaded once it is `max_age` old (sooner if incomplete)."""
+        if self._directory is None or self._loaded_at is None:
+            return await self.load()
+        age = self._clock.now() - self._loaded_at
+        if age >= self._max_age or (not self._complete and age >= self._retry_after):
+            return await self.load()
+        return self._directory
+
+    async def load(self) -> SymbolDirectory:
+        """Read the cache, downloading stale or missing markets; never raises on network errors."""
+        async with self._lock:
+            symbols: list[Symbol] = []
+            complete = True
+            for market in self.MARKETS:
+                found = await self._market_symbols(market)
+                complete = complete and bool(found)
+                symbols.extend(found)
+            directory = SymbolDirectory(symbols)
+            if not directory.available:
+                logger.warning("symbol directory unavailable: no master file downloaded or cached")
+            self._directory, self._loaded_at, self._complete = (
+                directory,
+                self._clock.now(),
+                complete,
+            )
+            return directory
+
+    async def _market_symbols(self, market: Market) -> list[Symbol]:
+        path = self._cache_dir / f"{FILE_NAMES[market]}.zip"
+        cached = _read_cache(path, market)
+        if cached and not self._is_stale(path):
+            return cached
+        downloaded = await self._download(market)
+        if downloaded is not None:
+            data, symbols = downloaded
+            self._store(path, data)
+            return symbols
+        if cached:
+            logger.warning("%s master: using cached copy from %s", market, self._cached_at(path))
+        return cached
+
+    async def _download(self, market: Market) -> tuple[bytes, list[Symbol]] | None:
+        url = f"{self._base_url}/{FILE_NAMES[market]}.zip"
+        try:
+            response = await self._client.get(url)
+            response.raise_for_status()
+            symbols = parse_master(response.content, market)
+        except httpx.HTTPStatusError as exc:
+            logger.warning("%s master download failed: HTTP %d", market, exc.response.status_code)
+            return None
+        except httpx.HTTPError as exc:
+            logger.warning("%s master download failed: %s", market, type(exc).__name__)
+            return None
+        except (zipfile.BadZipFile, ValueError):
+            logger.warning("%s master download was not a readable master zip", market)
+            return None
+        if not symbols:
+            logger.warning("%s master download held no symbols", market)
+            return None
+        return response.content, symbols
+
+    def _store(self, path: Path, data: bytes) -> None:
+        # Written beside and renamed, so a crash never leaves half a zip; the mtime records the
+        # download time on our clock, which is what staleness is measured against.
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")
+            partial.write_bytes(data)
+            stamp = self._clock.now().timestamp()
+            os.utime(partial, (stamp, stamp))
+            partial.replace(path)
+        except OSError as exc:
+            logger.warning("could not cache %s: %s", path.name, type(exc).__name__)
+
+    def _is_stale(self, path: Path) -> bool:
+        cached_at = self._cached_at(path)
+        return cached_at is None or self._clock.now() - cached_at >= self._max_age
+
+    def _cached_at(self, path: Path) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(path.stat().st_mtime, tz=self._clock.now().tzinfo)
+        except OSError:
+            return None
+
+
+def _read_cache(path: Path, market: Market) -> list[Symbol]:
+    try:
+        return parse_master(path.read_bytes(), market)
+    except FileNotFoundError:
+        return []
+    except (OSError, zipfile.BadZipFile, ValueError):
+        logger.warning("cached %s is unreadable; ignoring it", path.name)
+        return []
