@@ -1,0 +1,126 @@
+"""One object that holds the store together: engine, sessions, vault and repositories."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, exists, select, union
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kisbot.clock import Clock, SystemClock
+from kisbot.config import Settings
+from kisbot.store.engine import create_engine, create_session_factory
+from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
+from kisbot.store.models import (
+    AccessTokenRow,
+    Alert,
+    Confirmation,
+    CredentialRow,
+    OutboxMessage,
+    User,
+)
+from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
+from kisbot.store.repos.credentials import decrypt_row
+from kisbot.store.token_store import DatabaseTokenStore
+from kisbot.store.vault import Vault, load_vault, master_key_configured
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Database:
+    """The store as the rest of kisbot uses it. Build it with `open_database`."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    vault: Vault
+    clock: Clock = field(default_factory=SystemClock)
+    users: UserRepo = field(init=False)
+    credentials: CredentialRepo = field(init=False)
+    alerts: AlertRepo = field(init=False)
+    outbox: OutboxRepo = field(init=False)
+    confirmations: ConfirmationRepo = field(init=False)
+    tokens: DatabaseTokenStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = UserRepo(self.sessions, self.clock)
+        self.credentials = CredentialRepo(self.sessions, self.vault, self.clock)
+        self.alerts = AlertRepo(self.sessions, self.clock)
+        self.outbox = OutboxRepo(self.sessions, self.clock)
+        self.confirmations = ConfirmationRepo(self.sessions, self.clock)
+        self.tokens = DatabaseTokenStore(self.engine, self.sessions, self.vault, self.clock)
+
+    async def check_keys(self) -> None:
+        """Raise WrongKeyError unless the configured keys can decrypt the stored secrets."""
+        async with self.sessions() as session:
+            stored = set(
+                await session.scalars(
+                    union(select(CredentialRow.key_id), select(AccessTokenRow.key_id))
+                )
+            )
+            missing = stored - set(self.vault.key_ids)
+            if missing:
+                raise WrongKeyError(
+                    "The database holds secrets encrypted with master key id(s) "
+                    f"{', '.join(sorted(missing))}, which KISBOT_MASTER_KEY (or master.key) does "
+                    f"not contain (configured: {', '.join(self.vault.key_ids)}). Restore that "
+                    "key; nothing was changed."
+                )
+            sample = await session.scalar(select(CredentialRow).limit(1))
+        if sample is not None:
+            decrypt_row(sample, self.vault)  # a forged key id still fails here
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete everything stored for this user: credentials, their tokens, alerts, orders."""
+        async with self.sessions.begin() as session:
+            rows = (
+                await session.scalars(select(CredentialRow).where(CredentialRow.user_id == user_id))
+            ).all()
+            hashes = [key_hash for row in rows for key_hash in self._token_hashes(row)]
+            await session.execute(delete(AccessTokenRow).where(AccessTokenRow.key_hash.in_(hashes)))
+            for model in (OutboxMessage, Alert, Confirmation, CredentialRow):
+                await session.execute(delete(model).where(model.user_id == user_id))
+            await session.execute(delete(User).where(User.id == user_id))
+
+    def _token_hashes(self, row: CredentialRow) -> list[str]:
+        try:
+            app_key = decrypt_row(row, self.vault).app_key
+        except VaultError:
+            # Forgetting must not fail on a damaged row; its token is then left to expire.
+            logger.warning("forget: a credential of user %s could not be decrypted", row.user_id)
+            return []
+        return self.vault.lookup_hashes(app_key, row.environment)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def has_secrets(engine: AsyncEngine) -> bool:
+    """Whether any encrypted secret is stored (the schema must exist)."""
+    query = select(exists(select(CredentialRow.id)) | exists(select(AccessTokenRow.key_hash)))
+    async with engine.connect() as connection:
+        return bool(await connection.scalar(query))
+
+
+async def open_database(settings: Settings, clock: Clock | None = None) -> Database:
+    """The store for these settings, its keys checked against the data (run migrations first).
+
+    Raises MissingKeyError rather than generate a new key when secrets exist but no key is
+    configured, and WrongKeyError when the configured keys do not fit the stored secrets.
+    """
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        if not master_key_configured(settings) and await has_secrets(engine):
+            raise MissingKeyError(
+                "The database holds encrypted secrets, but KISBOT_MASTER_KEY is not set and "
+                f"{settings.data_dir}/master.key does not exist. Restore the key they were "
+                "encrypted with; a new key would not decrypt them, so none was generated."
+            )
+        sessions = create_session_factory(engine)
+        database = Database(engine, sessions, load_vault(settings), clock or SystemClock())
+        await database.check_keys()
+    except BaseException:
+        await engine.dispose()
+        raise
+    return database

@@ -1,0 +1,45 @@
+"""An exclusive lock between processes on one machine: flock on a small file.
+
+Used where SQLite has no lock of its own that fits: token issuance per app key, and migrating.
+Closing the descriptor (or the process dying) releases the lock, so a crash never leaves it held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process per SQLite file then
+    fcntl = None  # type: ignore[assignment]
+
+_POLL_SECONDS = 0.02
+
+
+def lock_dir_for(database: Path) -> Path:
+    """The directory of lock files that belongs to this SQLite database file."""
+    return database.with_name(database.name + ".locks")
+
+
+@contextlib.asynccontextmanager
+async def file_lock(path: Path) -> AsyncIterator[None]:
+    """Hold an exclusive flock on `path`, waiting (without blocking the loop) until it is free."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)

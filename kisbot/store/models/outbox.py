@@ -1,0 +1,33 @@
+"""Alert messages decided but not yet delivered: a failed send is retried, never lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kisbot.store.base import Base
+
+
+class OutboxMessage(Base):
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_delivered_at_id", "delivered_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    alert_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("alerts.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"OutboxMessage(id={self.id}, user_id={self.user_id}, attempts={self.attempts})"

@@ -1,0 +1,141 @@
+"""Confirmations: create pending, claim exactly once, record the outcome, expire the rest."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from kisbot.store.models import CONFIRMATION_KINDS, Confirmation
+from kisbot.store.repos._base import Repo, ensure_user
+
+# States an outcome may be recorded from: the claimed one, or unknown while reconciling.
+_OUTCOME_FROM = ("submitting", "unknown")
+_OUTCOMES = ("submitted", "failed", "unknown")
+
+
+class ConfirmationRepo(Repo):
+    async def create(
+        self, user_id: int, kind: str, ttl: timedelta | float, **parameters: object
+    ) -> Confirmation:
+        """A pending confirmation valid for `ttl`; its random `id` goes into the buttons.
+
+        `parameters` are Confirmation columns: environment, side, code, quantity, price,
+        order_type, target_order_no, chat_id, message_id.
+        """
+        if kind not in CONFIRMATION_KINDS:
+            raise ValueError(f"confirmation kind must be one of {', '.join(CONFIRMATION_KINDS)}")
+        now = self._now()
+        ttl = ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
+        confirmation = Confirmation(
+            id=secrets.token_urlsafe(12),
+            user_id=user_id,
+            kind=kind,
+            state="pending",
+            expires_at=now + ttl,
+            created_at=now,
+            updated_at=now,
+            **parameters,
+        )
+        async with self._sessions.begin() as session:
+            await ensure_user(session, user_id, now)
+            session.add(confirmation)
+        return confirmation
+
+    async def get(self, confirmation_id: str) -> Confirmation | None:
+        async with self._sessions() as session:
+            return await session.get(Confirmation, confirmation_id)
+
+    async def set_message(self, confirmation_id: str, chat_id: int, message_id: int) -> None:
+        """Remember the message that shows the buttons, to edit it with the outcome."""
+        await self._update(confirmation_id, None, chat_id=chat_id, message_id=message_id)
+
+    async def claim(self, confirmation_id: str, user_id: int) -> bool:
+        """Move a pending, unexpired confirmation of this user to submitting.
+
+        True for exactly one caller; a second press, another user, or a press after expiry
+        gets False. Only the winner may submit.
+        """
+        now = self._now()
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Confirmation)
+                .where(
+                    Confirmation.id == confirmation_id,
+                    Confirmation.user_id == user_id,
+                    Confirmation.state == "pending",
+                    Confirmation.expires_at > now,
+                )
+                .values(state="submitting", claimed_at=now, updated_at=now)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def record_outcome(
+        self,
+        confirmation_id: str,
+        state: str,
+        *,
+        kis_order_no: str | None = None,
+        kis_org_no: str | None = None,
+        msg_cd: str | None = None,
+        msg1: str | None = None,
+    ) -> bool:
+        """Record submitted, failed or unknown on a claimed (or unknown) confirmation."""
+        if state not in _OUTCOMES:
+            raise ValueError(f"an outcome is one of {', '.join(_OUTCOMES)}")
+        return await self._update(
+            confirmation_id,
+            _OUTCOME_FROM,
+            state=state,
+            kis_order_no=kis_order_no,
+            kis_org_no=kis_org_no,
+            msg_cd=msg_cd,
+            msg1=msg1,
+            finished_at=None if state == "unknown" else self._now(),
+        )
+
+    async def cancel(self, confirmation_id: str, user_id: int) -> bool:
+        """The owner pressed 취소 on a pending confirmation; True if it was still pending."""
+        now = self._now()
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Confirmation)
+                .where(
+                    Confirmation.id == confirmation_id,
+                    Confirmation.user_id == user_id,
+                    Confirmation.state == "pending",
+                )
+                .values(state="cancelled", finished_at=now, updated_at=now)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def expire_due(self) -> list[Confirmation]:
+        """Move every pending confirmation past its expiry to expired; return those moved."""
+        now = self._now()
+        async with self._sessions.begin() as session:
+            result = await session.scalars(
+                update(Confirmation)
+                .where(Confirmation.state == "pending", Confirmation.expires_at <= now)
+                .values(state="expired", finished_at=now, updated_at=now)
+                .returning(Confirmation)
+            )
+            return sorted(result, key=lambda row: row.created_at)
+
+    async def list_unknown(self, user_id: int | None = None) -> list[Confirmation]:
+        """Confirmations whose submission timed out, to reconcile against executions."""
+        query = select(Confirmation).where(Confirmation.state == "unknown")
+        if user_id is not None:
+            query = query.where(Confirmation.user_id == user_id)
+        async with self._sessions() as session:
+            return list(await session.scalars(query.order_by(Confirmation.created_at)))
+
+    async def _update(
+        self, confirmation_id: str, from_states: tuple[str, ...] | None, **values: object
+    ) -> bool:
+        query = update(Confirmation).where(Confirmation.id == confirmation_id)
+        if from_states is not None:
+            query = query.where(Confirmation.state.in_(from_states))
+        async with self._sessions.begin() as session:
+            result = await session.execute(query.values(**values, updated_at=self._now()))
+            return result.rowcount == 1  # type: ignore[attr-defined]

@@ -1,0 +1,119 @@
+"""Users' KIS credentials, encrypted on the way in and decrypted on the way out."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kisbot.clock import Clock
+from kisbot.kis.credentials import Account, Credential, Environment
+from kisbot.store.models import CredentialRow, User
+from kisbot.store.repos._base import Repo, ensure_user
+from kisbot.store.vault import Vault
+
+
+def secret_owner(user_id: int, environment: str, field: str) -> str:
+    """The owner a credential field is bound to inside its ciphertext."""
+    return f"credential:{user_id}:{environment}:{field}"
+
+
+def encrypt_into(row: CredentialRow, credential: Credential, vault: Vault) -> None:
+    """Write the credential's three secrets into the row, bound to the row's user and env."""
+    env = row.environment
+    row.app_key_enc = vault.encrypt(secret_owner(row.user_id, env, "app_key"), credential.app_key)
+    row.app_secret_enc = vault.encrypt(
+        secret_owner(row.user_id, env, "app_secret"), credential.app_secret
+    )
+    row.account_enc = vault.encrypt(
+        secret_owner(row.user_id, env, "account"), credential.account.full
+    )
+    row.key_id = vault.key_id
+
+
+def decrypt_row(row: CredentialRow, vault: Vault) -> Credential:
+    """The credential a row holds; raise a VaultError if it cannot be trusted."""
+    env = row.environment
+    return Credential(
+        app_key=vault.decrypt(secret_owner(row.user_id, env, "app_key"), row.app_key_enc),
+        app_secret=vault.decrypt(secret_owner(row.user_id, env, "app_secret"), row.app_secret_enc),
+        account=Account.parse(
+            vault.decrypt(secret_owner(row.user_id, env, "account"), row.account_enc)
+        ),
+        environment=Environment(env),
+    )
+
+
+class CredentialRepo(Repo):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], vault: Vault, clock: Clock | None = None
+    ) -> None:
+        super().__init__(sessions, clock)
+        self._vault = vault
+
+    async def put(self, user_id: int, credential: Credential) -> bool:
+        """Store (or replace) the user's credential for its environment.
+
+        Returns True when it is the user's active credential afterwards: the first one stored
+        becomes active; a later one for the other environment does not switch.
+        """
+        now = self._now()
+        env = credential.environment.value
+        async with self._sessions.begin() as session:
+            await ensure_user(session, user_id, now)
+            row = await self._row(session, user_id, env)
+            if row is None:
+                row = CredentialRow(user_id=user_id, environment=env, created_at=now)
+                session.add(row)
+            row.updated_at = now
+            encrypt_into(row, credential, self._vault)
+            await session.execute(
+                update(User)
+                .where(User.id == user_id, User.active_env.is_(None))
+                .values(active_env=env, updated_at=now)
+            )
+            user = await session.get(User, user_id, populate_existing=True)
+            return user is not None and user.active_env == env
+
+    async def get(self, user_id: int, environment: Environment) -> Credential | None:
+        """The user's credential for this environment, decrypted, or None."""
+        async with self._sessions() as session:
+            row = await self._row(session, user_id, Environment(environment).value)
+            return None if row is None else decrypt_row(row, self._vault)
+
+    async def get_active(self, user_id: int) -> Credential | None:
+        """The credential of the user's active environment, or None if they have none."""
+        async with self._sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None or user.active_env is None:
+                return None
+            row = await self._row(session, user_id, user.active_env)
+            return None if row is None else decrypt_row(row, self._vault)
+
+    async def environments(self, user_id: int) -> list[Environment]:
+        """The environments the user has a credential for."""
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(CredentialRow.environment)
+                .where(CredentialRow.user_id == user_id)
+                .order_by(CredentialRow.environment)
+            )
+            return [Environment(env) for env in result]
+
+    async def delete(self, user_id: int, environment: Environment) -> bool:
+        """Remove the user's credential for this environment; True if there was one."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(CredentialRow).where(
+                    CredentialRow.user_id == user_id,
+                    CredentialRow.environment == Environment(environment).value,
+                )
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    @staticmethod
+    async def _row(session: AsyncSession, user_id: int, env: str) -> CredentialRow | None:
+        return await session.scalar(
+            select(CredentialRow).where(
+                CredentialRow.user_id == user_id, CredentialRow.environment == env
+            )
+        )
