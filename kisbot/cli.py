@@ -50,12 +50,17 @@ def _load(name: str) -> Callable[[list[str]], int] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    command = _load(args.command)
-    if command is None:
-        print(f"kisbot {args.command}: not yet available in this version.", file=sys.stderr)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or words[0] not in SUBCOMMANDS:
+        build_parser().parse_args(words)  # help, version, or a usage error; all exit here
         return 2
-    return command(list(args.args))
+    # The subcommand parses the rest itself (argparse's REMAINDER would swallow its options).
+    name, rest = words[0], words[1:]
+    command = _load(name)
+    if command is None:
+        print(f"kisbot {name}: not yet available in this version.", file=sys.stderr)
+        return 2
+    return command(rest)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The catalogue's texts, one module per feature; importing a module registers its texts."""

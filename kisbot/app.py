@@ -1,0 +1,179 @@
+"""The composition root: builds the Telegram Application and wires the services into it.
+
+`build_application` is what `kisbot run`, `kisbot demo` and the tests use; its keyword arguments
+are the seams (the Bot API request objects, the clock, the Telegram-side rate limiter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from handlers import register_handlers
+from handlers.common import SERVICES_KEY, SETTINGS_KEY
+from handlers.i18n import render
+from handlers.texts.common import COMMAND_MENU
+from kisbot.clock import Clock, SystemClock
+from kisbot.config import ConfigError, Settings, load_settings
+from kisbot.logs import configure_logging, redactor
+from kisbot.services import open_services
+from kisbot.store.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+CLOCK_KEY = "clock"
+WARM_UP_KEY = "warm_up_tasks"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """A PTB Application for these settings, with every handler registered.
+
+    Services (database, KIS, symbols) are opened in post_init and closed in post_shutdown, so
+    building an Application has no side effects.
+    """
+    if settings.telegram_token is None:
+        raise ConfigError("KISBOT_TELEGRAM_TOKEN: expected the bot token from @BotFather.")
+    token = settings.telegram_token.get_secret_value()
+    redactor.add(token)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        # A slow KIS call for one user must not hold up another; exactly-once comes from the
+        # database, not from serial processing.
+        .concurrent_updates(True)
+        .post_init(_open)
+        .post_shutdown(_close)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[CLOCK_KEY] = clock or SystemClock()
+    register_handlers(application)
+    return application
+
+
+async def _open(application: Application) -> None:
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    services = await open_services(settings, clock=application.bot_data[CLOCK_KEY])
+    application.bot_data[SERVICES_KEY] = services
+    # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
+    application.bot_data[WARM_UP_KEY] = [
+        asyncio.create_task(services.symbols.load(), name="load-symbols"),
+        asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"),
+    ]
+    await register_commands(application)
+
+
+async def _close(application: Application) -> None:
+    for task in application.bot_data.pop(WARM_UP_KEY, []):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    services = application.bot_data.pop(SERVICES_KEY, None)
+    if services is not None:
+        await services.aclose()
+
+
+async def register_commands(application: Application) -> None:
+    """setMyCommands in the default language, and in the other one for its users."""
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    for locale, language_code in ((settings.locale, None), ("en", "en"), ("ko", "ko")):
+        commands = [
+            BotCommand(name, render(locale, f"common.menu.{name}")) for name in COMMAND_MENU
+        ]
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
+async def start_in_loop(application: Application) -> None:
+    """run_polling's start-up steps inside a running event loop (the demo and the tests)."""
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(timeout=1, poll_interval=0)
+    await application.start()
+
+
+async def stop_in_loop(application: Application) -> None:
+    """The matching shutdown: stop polling and the application, close the services."""
+    assert application.updater is not None
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
+
+
+def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when KISBOT_WEBHOOK_URL is set."""
+    application = build_application(settings)
+    if not settings.webhook_url:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        return
+    host, port = settings.webhook_host_port
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    application.run_webhook(
+        listen=host,
+        port=port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
+def main(argv: Sequence[str]) -> int:
+    """`kisbot run`: the bot, configured by KISBOT_* variables (see the README)."""
+    argparse.ArgumentParser(
+        prog="kisbot run",
+        description="Run the Telegram bot (long polling, or a webhook when KISBOT_WEBHOOK_URL "
+        "is set). Configuration comes from KISBOT_* environment variables.",
+    ).parse_args(list(argv))
+    configure_logging()
+    try:
+        settings = load_settings()
+        if settings.telegram_token is None:
+            raise ConfigError(
+                "kisbot cannot start: KISBOT_TELEGRAM_TOKEN is not set "
+                "(expected the bot token from @BotFather)."
+            )
+        run(settings)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(f"kisbot cannot start: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,64 @@
+"""Everything a running bot needs besides Telegram, opened and closed as one.
+
+`open_services` migrates the database, checks the master key, and opens the one httpx client
+that the KIS layer and the symbol downloads share. Feature services (accounts, quotes, orders,
+alerts) are thin objects over this container and are made where they are used.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from kisbot.clock import Clock, SystemClock
+from kisbot.config import Settings
+from kisbot.kis import KisService
+from kisbot.kis.symbols import SymbolSource
+from kisbot.market_hours import KrxCalendar
+from kisbot.store.database import Database, open_database
+from kisbot.store.migrations import upgrade_database
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    http: httpx.AsyncClient
+    database: Database
+    kis: KisService
+    symbols: SymbolSource
+    calendar: KrxCalendar
+
+    async def aclose(self) -> None:
+        """Close the KIS service, the database and the shared HTTP client, in that order."""
+        await self.kis.aclose()
+        await self.database.close()
+        await self.http.aclose()
+
+
+async def open_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    http: httpx.AsyncClient | None = None,
+    migrate: bool = True,
+) -> Services:
+    """Open the database (migrated to head) and the KIS service for these settings."""
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        await upgrade_database(settings.resolved_database_url)
+    database = await open_database(settings, clock)
+    http = http or httpx.AsyncClient(timeout=settings.kis_timeout)
+    kis = KisService.from_settings(settings, token_store=database.tokens, clock=clock, http=http)
+    symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
+    logger.info("services open: database %s", _database_kind(settings))
+    return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock))
+
+
+def _database_kind(settings: Settings) -> str:
+    return settings.resolved_database_url.split(":", 1)[0]
