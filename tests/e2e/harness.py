@@ -41,7 +41,9 @@ class BotHarness:
         self.data_dir = data_dir
         self.extra_env = dict(env or {})
         self.clock = clock or SystemClock()
-        self.sandbox = sandbox or Sandbox(real_rate=0, mock_rate=0, token_interval=0, seed=7)
+        self.sandbox = sandbox or Sandbox(
+            real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0
+        )
         self._owns_sandbox = sandbox is None
         self.master_key = master_key or generate_key()
         self.api = LocalBotApi(BOT_TOKEN)

@@ -1,0 +1,1 @@
+"""The sandbox's HTTP routes, one module per group of KIS APIs."""

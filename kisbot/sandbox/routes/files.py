@@ -1,0 +1,37 @@
+"""The KOSPI / KOSDAQ master-file zips, built from the sandbox's own listings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+
+from kisbot.sandbox.gateway import STATE
+from kisbot.sandbox.masterfiles import MasterRecord, build_master_zip
+
+FILES_PREFIX = "/_files"
+
+
+async def kospi_master(request: web.Request) -> web.Response:
+    """GET /_files/kospi_code.mst.zip"""
+    return _zip(request, "kospi")
+
+
+async def kosdaq_master(request: web.Request) -> web.Response:
+    """GET /_files/kosdaq_code.mst.zip"""
+    return _zip(request, "kosdaq")
+
+
+def _zip(request: web.Request, market: Literal["kospi", "kosdaq"]) -> web.Response:
+    stocks = request.app[STATE].market.stocks.values()
+    records = [
+        MasterRecord(s.listing.code, s.listing.name, s.listing.group, s.base)
+        for s in stocks
+        if s.listing.market.lower() == market
+    ]
+    return web.Response(body=build_master_zip(market, records), content_type="application/zip")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(f"{FILES_PREFIX}/kospi_code.mst.zip", kospi_master)
+    app.router.add_get(f"{FILES_PREFIX}/kosdaq_code.mst.zip", kosdaq_master)
