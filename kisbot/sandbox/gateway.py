@@ -114,8 +114,11 @@ async def _answer(
     if fault is None:
         return await handler(request)
     if fault.kind == "delay":
+        # A slow answer, not a slow arrival: like KIS, the call is executed (an order is placed)
+        # and only its answer is late, which is what trips a client's timeout.
+        response = await handler(request)
         await asyncio.sleep(fault.delay)  # real time: it exists to trip client timeouts
-        return await handler(request)
+        return response
     if fault.kind == "http500":
         return web.Response(status=500, text="Internal Server Error")
     tr_id = request.headers.get("tr_id", "")
