@@ -6,7 +6,9 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from handlers.common import Turn, button, command
 
-FALLBACK_GROUP = 10
+# The same group as the features, registered after them: PTB runs the first handler of a group
+# that matches, so a fallback answers only what no feature took.
+FALLBACK_GROUP = 0
 
 
 @command("unknown")

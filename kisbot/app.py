@@ -81,10 +81,10 @@ async def _open(application: Application) -> None:
     services = await open_services(settings, clock=application.bot_data[CLOCK_KEY])
     application.bot_data[SERVICES_KEY] = services
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
-    application.bot_data[WARM_UP_KEY] = [
-        asyncio.create_task(services.symbols.load(), name="load-symbols"),
-        asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"),
-    ]
+    tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
+    if settings.market_hours_only:
+        tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
+    application.bot_data[WARM_UP_KEY] = tasks
     await register_commands(application)
 
 
