@@ -15,6 +15,8 @@ _SECRET_SHAPES = [
     re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}"),  # Telegram bot token, also inside /bot<token>/
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),  # JWT (KIS token)
     re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._-]{16,}"),
+    # A /setkey command's words (app key, secret, account), e.g. in PTB's DEBUG dump of an update.
+    re.compile(r"/setkey(?:@\w+)?[^\S\n]+(?!outcome=)[^'\"\n]*"),
 ]
 _MASK = "[REDACTED]"
 

@@ -9,6 +9,7 @@ answer, or a missing library, fall back to weekdays 09:00-15:30.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import warnings
@@ -91,8 +92,23 @@ class KrxCalendar:
         self._clock = clock
 
     async def warm_up(self) -> None:
-        """Build the calendar in a worker thread, so the first check does not block the loop."""
-        await asyncio.to_thread(self._sessions)
+        """Build the calendar in a worker thread, so the first check does not block the loop.
+
+        A daemon thread rather than the default executor: a bot told to stop during the few
+        seconds the build takes must not wait for it before exiting.
+        """
+        loop = asyncio.get_running_loop()
+        built: asyncio.Future[None] = loop.create_future()
+
+        def build() -> None:
+            try:
+                self._sessions()
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(_resolve, built)
+
+        threading.Thread(target=build, name="krx-calendar", daemon=True).start()
+        await built
 
     def is_trading_day(self, day: date) -> bool:
         """Whether `day` is a KRX trading day (a weekday that is not a KRX holiday)."""
@@ -131,3 +147,8 @@ class KrxCalendar:
     def _sessions(self) -> _Sessions:
         year = self._clock.now().astimezone(KST).year
         return _cache.get(year) or _build_sessions(year)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

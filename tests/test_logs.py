@@ -50,3 +50,19 @@ def test_ordinary_messages_are_untouched(log_output) -> None:
     logger, stream = log_output
     logger.info("user %s ran /price 005930: ok", 42)
     assert stream.getvalue().strip() == "user 42 ran /price 005930: ok"
+
+
+def test_setkey_arguments_are_masked_in_an_update_dump(log_output) -> None:
+    logger, stream = log_output
+    logger.debug("update: {'text': '/setkey PSk3yAppKey s3cretValue= 12345678-01 mock', 'id': 5}")
+    output = stream.getvalue()
+    assert "PSk3yAppKey" not in output
+    assert "s3cretValue" not in output
+    assert "12345678-01" not in output
+    assert "'id': 5" in output
+
+
+def test_the_command_log_line_of_setkey_keeps_its_outcome(log_output) -> None:
+    logger, stream = log_output
+    logger.info("user=%s %s outcome=%s", 7, "/setkey", "ok")
+    assert stream.getvalue().strip() == "user=7 /setkey outcome=ok"
