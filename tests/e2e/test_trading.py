@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers import trading
+from handlers import trading_jobs as trading
 from kisbot.kis import Environment
 from tests.e2e.harness import BotHarness
 from tests.e2e.trading_helpers import (

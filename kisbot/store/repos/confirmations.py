@@ -130,6 +130,14 @@ class ConfirmationRepo(Repo):
         async with self._sessions() as session:
             return list(await session.scalars(query.order_by(Confirmation.created_at)))
 
+    async def order_numbers(self, user_id: int) -> list[str]:
+        """The KIS order numbers this user's confirmations already hold, as stored."""
+        query = select(Confirmation.kis_order_no).where(
+            Confirmation.user_id == user_id, Confirmation.kis_order_no.is_not(None)
+        )
+        async with self._sessions() as session:
+            return [str(number) for number in await session.scalars(query)]
+
     async def _update(
         self, confirmation_id: str, from_states: tuple[str, ...] | None, **values: object
     ) -> bool:
