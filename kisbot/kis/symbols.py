@@ -89,7 +89,12 @@ class SymbolDirectory:
         key = normalize_text(text)
         if not key:
             return SymbolMatch(query=text)
-        exact = self._by_code.get(key.upper()) or self._by_name.get(key)
+        by_code = self._by_code.get(key.upper())
+        if by_code is not None:
+            # A code names one stock: ranking every name against it would only cost time, and
+            # /price CODE is the hottest lookup there is.
+            return SymbolMatch(query=text, exact=by_code, code=by_code.code)
+        exact = self._by_name.get(key)
         code_shaped = key.upper() if looks_like_code(key) else None
         candidates = self._candidates(key, exclude=exact, limit=limit)
         return SymbolMatch(

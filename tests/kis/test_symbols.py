@@ -240,3 +240,9 @@ async def test_an_incomplete_directory_is_retried_before_a_day_passes(
     await clock.advance(15 * 60)
     assert (await source.get()).by_code("247540") is not None
     assert server["kospi"].call_count == 1  # the fresh KOSPI cache was read, not downloaded
+
+
+def test_an_exact_code_is_the_whole_answer(directory: SymbolDirectory) -> None:
+    match = directory.lookup("005930")
+    assert match.exact is not None and match.exact.code == "005930"
+    assert match.candidates == ()
