@@ -22,11 +22,19 @@ class OutboxMessage(Base):
     alert_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("alerts.id", ondelete="SET NULL")
     )
+    # A plain fallback text; `payload` (JSON) is what the bot renders in the user's language
+    # when it delivers, so a /lang change between firing and delivery is honoured.
     text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     last_attempt_at: Mapped[datetime | None]
+    # Not tried again before this time: a claim by one process (a lease) or Telegram's
+    # RetryAfter. None means due now.
+    next_attempt_at: Mapped[datetime | None]
+    # Set while the user has blocked the bot; released when they come back.
+    held_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:

@@ -1,0 +1,95 @@
+"""Sending what the outbox holds: claimed once, retried on failure, held for a blocked user.
+
+The transport (Telegram) is passed in as `send`, which says how one attempt went; this module
+knows only the outbox and what each outcome means for it:
+
+- SENT: marked delivered (never sent again);
+- RETRY: counted and tried again on a later tick (after `retry_after` seconds if given, as
+  Telegram's RetryAfter asks);
+- BLOCKED: the user blocked the bot, so the message is held and their alerts paused, not
+  deleted; both come back when the user does (`resume_user`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from kisbot.clock import Clock
+from kisbot.store.database import Database
+from kisbot.store.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How one send went; `error` is a short, secret-free description."""
+
+    outcome: Outcome
+    error: str = ""
+    retry_after: float | None = None
+
+
+Sender = Callable[[OutboxMessage], Awaitable[Attempt]]
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    blocked: int = 0
+
+
+async def deliver_due(database: Database, send: Sender, clock: Clock) -> DeliveryReport:
+    """Send every due outbox message this process can claim."""
+    report = DeliveryReport()
+    for message in await database.outbox.claim_due(BATCH):
+        try:
+            attempt = await send(message)
+        except Exception as error:  # a surprise in one send must not lose the others
+            attempt = Attempt(Outcome.RETRY, type(error).__name__)
+        await _record(database, message, attempt, clock)
+        if attempt.outcome is Outcome.SENT:
+            report.sent += 1
+        elif attempt.outcome is Outcome.BLOCKED:
+            report.blocked += 1
+        else:
+            report.retried += 1
+    return report
+
+
+async def _record(
+    database: Database, message: OutboxMessage, attempt: Attempt, clock: Clock
+) -> None:
+    if attempt.outcome is Outcome.SENT:
+        await database.outbox.mark_delivered(message.id)
+        return
+    if attempt.outcome is Outcome.BLOCKED:
+        await database.outbox.hold(message.id, attempt.error or "blocked")
+        paused = await database.alerts.pause_user(message.user_id)
+        logger.info("user=%s blocked the bot: %d alerts paused", message.user_id, paused)
+        return
+    retry_at = clock.now() + timedelta(seconds=attempt.retry_after) if attempt.retry_after else None
+    await database.outbox.attempt_failed(message.id, attempt.error or "failed", retry_at)
+    logger.info(
+        "user=%s alert message not delivered (%s); retried later", message.user_id, attempt.error
+    )
+
+
+async def resume_user(database: Database, user_id: int) -> int:
+    """The user is back: their paused alerts are active again and held messages due; how many
+    alerts resumed."""
+    await database.outbox.release_held(user_id)
+    return await database.alerts.resume_user(user_id)

@@ -1,0 +1,274 @@
+"""One alert tick: load what to watch, fetch each code once per app key, fire, re-arm.
+
+The alerts table is the truth; a tick only reads it and moves rows with conditional UPDATEs,
+so two bot processes sharing one PostgreSQL fire each alert once. Quotes are read at background
+priority through the per-key limiter (a user's own command on the same key goes first): 30
+codes a call with the multi-quote API for real keys, one call a code for mock keys (which lack
+it). A key whose credential fails is logged and skipped; the others go on. Delivery of the
+queued messages is separate (`kisbot.alerts.delivery`), so a send failure never blocks a tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kisbot.alerts import rules
+from kisbot.alerts.messages import FiredAlert
+from kisbot.clock import Clock
+from kisbot.kis import (
+    Credential,
+    KisAuthError,
+    KisError,
+    KisService,
+    Priority,
+    Quote,
+)
+from kisbot.kis.client import MULTI_QUOTE_MAX
+from kisbot.kis.symbols import SymbolDirectory, SymbolSource
+from kisbot.market_hours import KrxCalendar
+from kisbot.store.database import Database
+from kisbot.store.repos.alerts import WatchedAlert, active_credentials
+
+logger = logging.getLogger(__name__)
+
+KeyId = tuple[str, str]  # (app key, environment); never logged
+
+
+@dataclass(slots=True)
+class TickReport:
+    """What one tick did, for logs, tests and the benchmark."""
+
+    market_closed: bool = False
+    alerts: int = 0
+    keys: int = 0
+    codes: int = 0
+    calls: int = 0
+    fired: int = 0
+    rearmed: int = 0
+    failed_keys: int = 0
+
+
+@dataclass(slots=True)
+class _KeyGroup:
+    credential: Credential
+    codes: set[str] = field(default_factory=set)
+    alerts: list[WatchedAlert] = field(default_factory=list)
+
+
+class AlertEngine:
+    """Ticks the alerts of every user; `tick()` never runs twice at once in one process."""
+
+    def __init__(
+        self,
+        database: Database,
+        kis: KisService,
+        calendar: KrxCalendar,
+        clock: Clock,
+        *,
+        symbols: SymbolSource | None = None,
+        market_hours_only: bool = True,
+    ) -> None:
+        self._database = database
+        self._kis = kis
+        self._calendar = calendar
+        self._clock = clock
+        self._symbols = symbols
+        self._market_hours_only = market_hours_only
+        self._lock = asyncio.Lock()
+        self._keep_going: Callable[[], bool] = _always
+        self.ticks = 0
+        self.last_report: TickReport | None = None
+
+    async def tick(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
+        """Check every watched alert once (nothing is fetched while KRX is closed).
+
+        `keep_going` is asked between KIS calls; when it says no (the bot is stopping), the
+        tick stops fetching, so a slow mock key cannot hold up a shutdown.
+        """
+        async with self._lock:
+            self._keep_going = keep_going or _always
+            report = await self._tick()
+            self.ticks += 1
+            self.last_report = report
+            if report.fired or report.failed_keys:
+                logger.info(
+                    "alert tick: %d alerts, %d keys, %d calls, %d fired, %d re-armed, "
+                    "%d keys failed",
+                    report.alerts,
+                    report.keys,
+                    report.calls,
+                    report.fired,
+                    report.rearmed,
+                    report.failed_keys,
+                )
+            return report
+
+    async def _tick(self) -> TickReport:
+        if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
+            return TickReport(market_closed=True)
+        alerts = await self._database.alerts.list_watched()
+        report = TickReport(alerts=len(alerts))
+        if not alerts:
+            return report
+        groups = await self._group(alerts)
+        report.keys = len(groups)
+        report.codes = sum(len(group.codes) for group in groups.values())
+        fetched = await asyncio.gather(*(self._fetch(group) for group in groups.values()))
+        names = _Names(self._symbols)
+        chats = await self._database.alerts.chat_ids(alert.user_id for alert in alerts)
+        for group, (quotes, calls, failed) in zip(groups.values(), fetched, strict=True):
+            report.calls += calls
+            report.failed_keys += failed
+            for alert in group.alerts:
+                quote = quotes.get(alert.code)
+                if quote is not None:
+                    await self._evaluate(alert, quote, names, chats, report)
+        return report
+
+    async def _group(self, alerts: list[WatchedAlert]) -> dict[KeyId, _KeyGroup]:
+        """Alerts by the app key that will poll them (each user's active credential)."""
+        credentials = await active_credentials(
+            self._database.sessions, self._database.vault, (alert.user_id for alert in alerts)
+        )
+        groups: dict[KeyId, _KeyGroup] = {}
+        for alert in alerts:
+            credential = credentials.get(alert.user_id)
+            if credential is None:
+                continue
+            key = (credential.app_key, credential.environment.value)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _KeyGroup(credential)
+            group.alerts.append(alert)
+            group.codes.add(alert.code)
+        return groups
+
+    async def _fetch(self, group: _KeyGroup) -> tuple[dict[str, Quote], int, int]:
+        """Quotes by code for one key, the calls made, and 1 if the key failed."""
+        if group.credential.environment.is_mock:
+            return await self._fetch_one_by_one(group)
+        return await self._fetch_in_batches(group)
+
+    async def _fetch_one_by_one(self, group: _KeyGroup) -> tuple[dict[str, Quote], int, int]:
+        # Mock has no multi-quote; at 1 call/s the calls go one after another, and the tick
+        # can stop between them when the bot shuts down.
+        client = self._kis.client(group.credential)
+        quotes: dict[str, Quote] = {}
+        calls = 0
+        for code in sorted(group.codes):
+            if not self._keep_going():
+                break
+            calls += 1
+            try:
+                quote = await client.quote(code, priority=Priority.BACKGROUND)
+            except KisError as error:
+                if _log_failure(error):
+                    return quotes, calls, 1
+                continue
+            except Exception as error:  # one key's surprise must not stop the others
+                logger.warning("alert tick: quote failed (%s)", type(error).__name__)
+                return quotes, calls, 1
+            quotes[quote.code] = quote
+        return quotes, calls, 0
+
+    async def _fetch_in_batches(self, group: _KeyGroup) -> tuple[dict[str, Quote], int, int]:
+        # All of a key's batches are queued at once: the limiter spaces them 1/rate apart, and
+        # one batch's answer need not arrive before the next is sent.
+        client = self._kis.client(group.credential)
+        codes = sorted(group.codes)
+        batches = [codes[i : i + MULTI_QUOTE_MAX] for i in range(0, len(codes), MULTI_QUOTE_MAX)]
+        answers = await asyncio.gather(
+            *(client.multi_quote(batch, priority=Priority.BACKGROUND) for batch in batches),
+            return_exceptions=True,
+        )
+        quotes: dict[str, Quote] = {}
+        failed = 0
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                if isinstance(answer, KisError):
+                    failed = failed or int(_log_failure(answer))
+                else:
+                    logger.warning("alert tick: quotes failed (%s)", type(answer).__name__)
+                    failed = 1
+                continue
+            quotes.update(answer)
+        return quotes, len(batches), failed
+
+    async def _evaluate(
+        self,
+        alert: WatchedAlert,
+        quote: Quote,
+        names: _Names,
+        chats: dict[int, int],
+        report: TickReport,
+    ) -> None:
+        kind, threshold = alert.kind, alert.threshold
+        prev_close = quote.prev_close or alert.reference_price or 0
+        if alert.state == "fired":
+            if rules.has_reset(kind, threshold, quote.price, prev_close):
+                report.rearmed += await self._database.alerts.rearm_fired(alert.id)
+            return
+        now = self._clock.now()
+        if not rules.condition_holds(kind, threshold, quote.price, prev_close):
+            return
+        if not rules.cooled_down(alert.last_fired_at, alert.cooldown_seconds, now):
+            return
+        fired = FiredAlert(
+            number=alert.number,
+            code=alert.code,
+            name=quote.name or await names.of(alert.code),
+            kind=kind,
+            threshold=threshold,
+            price=quote.price,
+            prev_close=prev_close,
+            repeat=alert.repeat,
+            fired_at=now,
+        )
+        message = await self._database.alerts.fire(
+            alert.id,
+            chats.get(alert.user_id, alert.user_id),
+            fired.plain_text(),
+            payload=fired.to_json(),
+            seen_fired_at=alert.last_fired_at,
+        )
+        if message is not None:
+            report.fired += 1
+
+
+def _log_failure(error: KisError) -> bool:
+    """Log a failed quote call; True when the key itself was refused (skip its other codes)."""
+    if isinstance(error, KisAuthError):
+        logger.warning("alert tick: a key was refused (%s); skipped", error.msg_cd)
+        return True
+    logger.warning(
+        "alert tick: quote failed (%s %s); retried next tick",
+        type(error).__name__,
+        getattr(error, "msg_cd", ""),
+    )
+    return False
+
+
+def _always() -> bool:
+    return True
+
+
+class _Names:
+    """Stock names for the alerts that fire, read from the symbol directory on first need."""
+
+    def __init__(self, symbols: SymbolSource | None) -> None:
+        self._symbols = symbols
+        self._directory: SymbolDirectory | None = None
+        self._tried = symbols is None
+
+    async def of(self, code: str) -> str | None:
+        if not self._tried:
+            self._tried = True
+            try:
+                self._directory = await self._symbols.get()  # type: ignore[union-attr]
+            except Exception:  # names are a nicety; an alert goes out without one
+                self._directory = None
+        symbol = self._directory.by_code(code) if self._directory is not None else None
+        return symbol.name if symbol is not None else None

@@ -1,0 +1,76 @@
+"""What a fired alert tells the user, as plain data kept in the outbox.
+
+The outbox stores this as JSON and the bot renders it in the user's language when it delivers,
+so the message follows a /lang change made between firing and delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from kisbot.clock import KST
+
+
+@dataclass(frozen=True, slots=True)
+class FiredAlert:
+    """One alert that fired: which, on what price, and when."""
+
+    number: int
+    code: str
+    name: str | None
+    kind: str
+    threshold: Decimal
+    price: int
+    prev_close: int
+    repeat: bool
+    fired_at: datetime
+
+    @property
+    def change_rate(self) -> Decimal | None:
+        """The move from the previous close in percent, or None without a previous close."""
+        if self.prev_close <= 0:
+            return None
+        return (Decimal(self.price - self.prev_close) * 100 / self.prev_close).quantize(
+            Decimal("0.01")
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "v": 1,
+                "number": self.number,
+                "code": self.code,
+                "name": self.name,
+                "kind": self.kind,
+                "threshold": str(self.threshold),
+                "price": self.price,
+                "prev_close": self.prev_close,
+                "repeat": self.repeat,
+                "fired_at": self.fired_at.isoformat(),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FiredAlert:
+        data = json.loads(text)
+        return cls(
+            number=int(data["number"]),
+            code=str(data["code"]),
+            name=data.get("name"),
+            kind=str(data["kind"]),
+            threshold=Decimal(data["threshold"]),
+            price=int(data["price"]),
+            prev_close=int(data["prev_close"]),
+            repeat=bool(data.get("repeat", False)),
+            fired_at=datetime.fromisoformat(data["fired_at"]),
+        )
+
+    def plain_text(self) -> str:
+        """A language-neutral line kept beside the payload (logs, a last-resort fallback)."""
+        condition = f"{self.threshold:+}%" if self.kind == "percent" else f"{self.threshold:,}"
+        when = self.fired_at.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S KST")
+        return f"#{self.number} {self.code} {self.kind} {condition}: {self.price:,} at {when}"
