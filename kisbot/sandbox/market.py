@@ -112,6 +112,12 @@ class Market:
             listing.code: _new_stock(listing, self._seed, self.session_day) for listing in LISTINGS
         }
 
+    def add_listing(self, listing: Listing) -> Stock:
+        """List one more security (benchmarks that need thousands of codes); returns its stock."""
+        stock = _new_stock(listing, self._seed, self.session_day)
+        self.stocks[listing.code] = stock
+        return stock
+
     def on_price(self, listener: PriceListener) -> None:
         self._listeners.append(listener)
 
