@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -30,6 +31,10 @@ from kisbot.services import open_services
 from kisbot.store.errors import StoreError
 
 logger = logging.getLogger(__name__)
+
+# Opt in to PTB 23's `RetryAfter.retry_after` as a timedelta (our handlers accept both), which
+# also silences its deprecation warning on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CLOCK_KEY = "clock"
 WARM_UP_KEY = "warm_up_tasks"
