@@ -120,6 +120,8 @@ def _price_output(call: KisCall, stock: Stock) -> dict[str, str]:
     listing = stock.listing
     lower, upper = stock.band
     year = stock.bars(call.state.market.today())[-250:]
+    high = max(year, key=lambda bar: bar.high)
+    low = min(year, key=lambda bar: bar.low)
     shares = _shares(stock)
     eps = _eps(stock)
     return {
@@ -148,8 +150,11 @@ def _price_output(call: KisCall, stock: Stock) -> dict[str, str]:
         "pbr": _ratio(stock.price, eps * 8),
         "eps": f"{eps}.00",
         "bps": f"{eps * 8}.00",
-        "w52_hgpr": str(max(bar.high for bar in year)),
-        "w52_lwpr": str(min(bar.low for bar in year)),
+        "w52_hgpr": str(high.high),
+        "w52_hgpr_date": high.day.strftime("%Y%m%d"),
+        "w52_lwpr": str(low.low),
+        "w52_lwpr_date": low.day.strftime("%Y%m%d"),
+        "prdy_vrss_vol_rate": _volume_rate(stock.volume, year[-2].volume if len(year) > 1 else 0),
         "stck_shrn_iscd": listing.code,
         "vi_cls_code": "N",
         "ovtm_vi_cls_code": "N",
@@ -159,6 +164,11 @@ def _price_output(call: KisCall, stock: Stock) -> dict[str, str]:
         "sltr_yn": "N",
         "mang_issu_cls_code": "N",
     }
+
+
+def _volume_rate(today: int, yesterday: int) -> str:
+    """Today's volume as a percent of yesterday's (전일 대비 거래량 비율), two decimals."""
+    return f"{today * 100 / yesterday:.2f}" if yesterday else "0.00"
 
 
 def _chart_snapshot(call: KisCall, stock: Stock) -> dict[str, str]:
