@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kisbot.clock import Clock
@@ -30,7 +32,7 @@ def encrypt_into(row: CredentialRow, credential: Credential, vault: Vault) -> No
     row.key_id = vault.key_id
 
 
-def decrypt_row(row: CredentialRow, vault: Vault) -> Credential:
+def decrypt_row(row: CredentialRow | SealedCredential, vault: Vault) -> Credential:
     """The credential a row holds; raise a VaultError if it cannot be trusted."""
     env = row.environment
     return Credential(
@@ -41,6 +43,44 @@ def decrypt_row(row: CredentialRow, vault: Vault) -> Credential:
         ),
         environment=Environment(env),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SealedCredential:
+    """A credential as stored: still encrypted, decrypted only by `CredentialRepo.open`."""
+
+    user_id: int
+    environment: str
+    app_key_enc: str = field(repr=False)
+    app_secret_enc: str = field(repr=False)
+    account_enc: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UserAtStart:
+    """What most updates need of their user, read in one query: language and active key."""
+
+    user_id: int
+    locale: str | None  # the /lang choice; None: KISBOT_LOCALE (also for an unknown user)
+    active: SealedCredential | None  # None: no active environment, or no key stored for it
+
+
+# The user row and, outer-joined, the credential of its active environment: one round trip.
+_USER_AT_START = (
+    select(
+        User.locale,
+        User.active_env,
+        CredentialRow.app_key_enc,
+        CredentialRow.app_secret_enc,
+        CredentialRow.account_enc,
+    )
+    .select_from(User)
+    .outerjoin(
+        CredentialRow,
+        (CredentialRow.user_id == User.id) & (CredentialRow.environment == User.active_env),
+    )
+    .where(User.id == bindparam("user_id"))
+)
 
 
 class CredentialRepo(Repo):
@@ -82,12 +122,24 @@ class CredentialRepo(Repo):
 
     async def get_active(self, user_id: int) -> Credential | None:
         """The credential of the user's active environment, or None if they have none."""
+        return self.open((await self.user_at_start(user_id)).active)
+
+    async def user_at_start(self, user_id: int) -> UserAtStart:
+        """The user's language and active credential (still sealed), in one query."""
         async with self._sessions() as session:
-            user = await session.get(User, user_id)
-            if user is None or user.active_env is None:
-                return None
-            row = await self._row(session, user_id, user.active_env)
-            return None if row is None else decrypt_row(row, self._vault)
+            result = await session.execute(_USER_AT_START, {"user_id": user_id})
+            row = result.first()
+        if row is None:
+            return UserAtStart(user_id, None, None)
+        locale, env, app_key_enc, app_secret_enc, account_enc = row
+        if env is None or app_key_enc is None:
+            return UserAtStart(user_id, locale, None)
+        sealed = SealedCredential(user_id, env, app_key_enc, app_secret_enc, account_enc)
+        return UserAtStart(user_id, locale, sealed)
+
+    def open(self, sealed: SealedCredential | None) -> Credential | None:
+        """Decrypt a sealed credential; raise a VaultError if it cannot be trusted."""
+        return None if sealed is None else decrypt_row(sealed, self._vault)
 
     async def environments(self, user_id: int) -> list[Environment]:
         """The environments the user has a credential for."""
