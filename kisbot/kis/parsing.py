@@ -7,6 +7,7 @@ reader here tolerates a missing field.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,19 @@ def lower_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [lower_keys(item) for item in value]
     return value
+
+
+def _lowercase_object(value: dict[str, Any]) -> dict[str, Any]:
+    return {key.lower(): item for key, item in value.items()}
+
+
+def loads_lowercase(content: bytes | str) -> Any:
+    """`json.loads` with every object key lowercased, done while decoding (one pass).
+
+    The same result as `lower_keys(json.loads(content))`: JSON keys are always strings, and
+    the hook sees each object after duplicate keys were resolved. ValueError when not JSON.
+    """
+    return json.loads(content, object_hook=_lowercase_object)
 
 
 def text(row: Row, key: str) -> str:
@@ -62,12 +76,26 @@ def decimal(row: Row, key: str) -> Decimal:
 
 def integer_or_none(row: Row, key: str) -> int | None:
     """The field as an int (fractions dropped toward zero), or None when blank."""
+    value = row.get(key)
+    if type(value) is str:
+        # The common shape ("+0001500", "-30", " 42 "): int() reads it exactly as Decimal
+        # would; anything else (commas, fractions, blanks) takes the Decimal path.
+        try:
+            return int(value)
+        except ValueError:
+            pass
     number = decimal_or_none(row, key)
     return None if number is None else int(number)
 
 
 def integer(row: Row, key: str) -> int:
     """The field as an int; 0 when blank ("+0001500" -> 1500, "-30" -> -30)."""
+    value = row.get(key)
+    if type(value) is str:  # the fast path of integer_or_none, without a second call
+        try:
+            return int(value)
+        except ValueError:
+            pass
     number = integer_or_none(row, key)
     return 0 if number is None else number
 

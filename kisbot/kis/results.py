@@ -90,9 +90,10 @@ def quote_from_price(code: str, row: Row, as_of: datetime) -> Quote:
 def quote_from_multi(row: Row, as_of: datetime) -> Quote:
     """A Quote from one intstock-multprice row (which carries the Korean name)."""
     sign = text(row, "prdy_vrss_sign")
-    direction = direction_of(sign, integer(row, "inter2_prdy_vrss"))
+    raw_change = integer(row, "inter2_prdy_vrss")
+    direction = direction_of(sign, raw_change)
     price = integer(row, "inter2_prpr")
-    change = signed(integer(row, "inter2_prdy_vrss"), direction)
+    change = signed(raw_change, direction)
     return Quote(
         code=text(row, "inter_shrn_iscd"),
         price=price,
