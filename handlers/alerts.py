@@ -10,7 +10,6 @@ any more are coalesced rather than piled up. A late tick is run however late it 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from handlers.common import (
     keyboard,
     locale_of,
 )
-from handlers.format import arrow, kst_time, percent, won
+from handlers.format import arrow, escape, kst_time, percent, won
 from handlers.i18n import Markup, render
 from kisbot.alerts.delivery import Attempt, Outcome, deliver_due
 from kisbot.alerts.engine import AlertEngine
@@ -157,7 +156,7 @@ async def _resumed_note(turn: Turn, service: AlertService) -> Markup:
 
 def _list_line(turn: Turn, item: ListedAlert) -> str:
     a = item.alert
-    name = Markup(f"<b>{_escape(item.name)}</b> ({a.code})") if item.name else Markup(a.code)
+    name = Markup(f"<b>{escape(item.name)}</b> ({a.code})") if item.name else Markup(a.code)
     condition = condition_text(turn.locale, a.kind, a.threshold)
     repeat = turn.t("alerts.repeat_suffix") if a.repeat else ""
     return f"#{a.number} {name} {condition}{repeat} · {_state_text(turn, a)}"
@@ -213,7 +212,7 @@ async def send_alert_message(bot: Bot, services: Services, message: OutboxMessag
             await locale_of(services, message.user_id), FiredAlert.from_json(message.payload)
         )
     else:
-        text, buttons = Markup(_escape(message.text)), []
+        text, buttons = Markup(escape(message.text)), []
     try:
         await bot.send_message(
             message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
@@ -293,10 +292,6 @@ async def _deliver(bot: Bot, services: Services) -> None:
 
 def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def register(application: Application) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from kisbot.kis.codes import tick_size
 from kisbot.kis.models import (
@@ -195,17 +196,7 @@ def order_record(row: Row) -> OrderRecord:
     """An OrderRecord from one inquire-daily-ccld output1 row."""
     cancelled_quantity = integer(row, "cnc_cfrm_qty")
     return OrderRecord(
-        order_no=text(row, "odno"),
-        org_no=text(row, "ord_gno_brno"),
-        original_order_no=text(row, "orgn_odno"),
-        code=text(row, "pdno"),
-        name=text(row, "prdt_name"),
-        side=Side.from_code(text(row, "sll_buy_dvsn_cd")),
-        order_type=text(row, "ord_dvsn_cd"),
-        order_type_name=text(row, "ord_dvsn_name"),
-        quantity=integer(row, "ord_qty"),
-        price=integer(row, "ord_unpr"),
-        filled_quantity=integer(row, "tot_ccld_qty"),
+        **_order_fields(row),
         avg_fill_price=decimal(row, "avg_prvs"),
         filled_amount=integer(row, "tot_ccld_amt"),
         remaining_quantity=integer(row, "rmn_qty"),
@@ -219,20 +210,27 @@ def order_record(row: Row) -> OrderRecord:
 def open_order(row: Row, today: date) -> OpenOrder:
     """An OpenOrder from one inquire-psbl-rvsecncl row."""
     return OpenOrder(
-        order_no=text(row, "odno"),
-        org_no=text(row, "ord_gno_brno"),
-        original_order_no=text(row, "orgn_odno"),
-        code=text(row, "pdno"),
-        name=text(row, "prdt_name"),
-        side=Side.from_code(text(row, "sll_buy_dvsn_cd")),
-        order_type=text(row, "ord_dvsn_cd"),
-        order_type_name=text(row, "ord_dvsn_name"),
-        quantity=integer(row, "ord_qty"),
-        price=integer(row, "ord_unpr"),
-        filled_quantity=integer(row, "tot_ccld_qty"),
+        **_order_fields(row),
         cancellable_quantity=integer(row, "psbl_qty"),
         ordered_at=kst_datetime(yyyymmdd(row, "ord_dt") or today, text(row, "ord_tmd")),
     )
+
+
+def _order_fields(row: Row) -> dict[str, Any]:
+    """The fields daily-ccld and psbl-rvsecncl rows share, under the same KIS names."""
+    return {
+        "order_no": text(row, "odno"),
+        "org_no": text(row, "ord_gno_brno"),
+        "original_order_no": text(row, "orgn_odno"),
+        "code": text(row, "pdno"),
+        "name": text(row, "prdt_name"),
+        "side": Side.from_code(text(row, "sll_buy_dvsn_cd")),
+        "order_type": text(row, "ord_dvsn_cd"),
+        "order_type_name": text(row, "ord_dvsn_name"),
+        "quantity": integer(row, "ord_qty"),
+        "price": integer(row, "ord_unpr"),
+        "filled_quantity": integer(row, "tot_ccld_qty"),
+    }
 
 
 def open_order_from_record(record: OrderRecord) -> OpenOrder:
