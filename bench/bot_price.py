@@ -266,7 +266,7 @@ async def part_rows(app: Application, user_id: int, count: int) -> list[Row]:
         resolve_in(directory, CODE)
 
     calls: list[tuple[str, Call]] = [
-        ("part: users.get (the locale)", lambda: database.users.get(user_id)),
+        ("part: users.locale", lambda: database.users.locale(user_id)),
         ("part: credentials.get_active", lambda: database.credentials.get_active(user_id)),
         ("part: bot.send_message", lambda: app.bot.send_message(user_id, "벤치")),
         (f"part: resolve code, {len(sandbox_names)} names", lambda: resolve(sandbox_names)),

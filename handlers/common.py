@@ -150,10 +150,7 @@ def services_of(context: Context) -> Services:
 
 async def locale_of(services: Services, user_id: int) -> str:
     """The user's /lang choice, or KISBOT_LOCALE."""
-    user = await services.database.users.get(user_id)
-    if user is not None and user.locale:
-        return user.locale
-    return services.settings.locale
+    return await services.database.users.locale(user_id) or services.settings.locale
 
 
 async def make_turn(update: Update, context: Context) -> Turn:

@@ -16,6 +16,7 @@ from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
 from kisbot.kis import KisService
 from kisbot.kis.symbols import SymbolSource
+from kisbot.kis.transport import new_http_client
 from kisbot.market_hours import KrxCalendar
 from kisbot.store.database import Database, open_database
 from kisbot.store.migrations import upgrade_database
@@ -53,7 +54,7 @@ async def open_services(
     if migrate:
         await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
-    http = http or httpx.AsyncClient(timeout=settings.kis_timeout)
+    http = http or new_http_client(settings.kis_timeout)
     kis = KisService.from_settings(settings, token_store=database.tokens, clock=clock, http=http)
     symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
     logger.info("services open: database %s", _database_kind(settings))

@@ -1,9 +1,10 @@
 """KisService: the one object per process that talks to KIS.
 
-It holds what every credential shares: the httpx.AsyncClient (owned, or injected with any
-transport), the real and mock hosts, the per-environment rates, the timeout, the TokenStore,
-the Clock, a rate limiter per app key and the token manager. `service.client(credential)` gives
-a KisClient; clients are cheap and share everything.
+It holds what every credential shares: the httpx.AsyncClient (owned, with aiohttp underneath as
+`kisbot.kis.transport` explains, or injected with any transport), the real and mock hosts, the
+per-environment rates, the timeout, the TokenStore, the Clock, a rate limiter per app key and
+the token manager. `service.client(credential)` gives a KisClient; clients are cheap and share
+everything.
 
     async with KisService(real_url=..., mock_url=...) as kis:
         quote = await kis.client(credential).quote("005930")
@@ -26,6 +27,7 @@ from kisbot.kis.gateway import KisGateway
 from kisbot.kis.http import Hosts, KisHttp
 from kisbot.kis.limiter import RateLimiter
 from kisbot.kis.tokens import MemoryTokenStore, TokenStore
+from kisbot.kis.transport import new_http_client
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class KisService:
         self.clock: Clock = clock or SystemClock()
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self._owns_http = http is None
-        self._http_client = http or httpx.AsyncClient(timeout=timeout)
+        self._http_client = http or new_http_client(timeout)
         self._limiters: dict[tuple[str, Environment], RateLimiter] = {}
         kis_http = KisHttp(self._http_client, timeout)
         self.tokens = TokenManager(

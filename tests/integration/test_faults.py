@@ -19,6 +19,7 @@ from kisbot.kis import (
 )
 from kisbot.kis.endpoints import BALANCE, Endpoint
 from kisbot.kis.queries import balance_query
+from kisbot.kis.transport import new_http_client
 from kisbot.sandbox import Sandbox
 from tests.integration.conftest import ServiceFactory, credential
 
@@ -103,7 +104,7 @@ async def test_order_timeout_is_outcome_unknown_and_not_resent(
     async def count(request: httpx.Request) -> None:
         sent.append(f"{request.method} {request.url.path}")
 
-    async with httpx.AsyncClient(event_hooks={"request": [count]}) as http:
+    async with new_http_client(10.0, event_hooks={"request": [count]}) as http:
         kis = make_service(timeout=0.3, http=http).client(credential(environment))
         await kis.ensure_token()
         sandbox.inject_fault(ORDER_CASH, "delay", delay=0.5)

@@ -75,8 +75,12 @@ async def make_service(
 
 @pytest.fixture
 def kis() -> Iterator[respx.MockRouter]:
-    """respx routes for both hosts, with tokenP answering a fresh token by default."""
-    with respx.mock(assert_all_called=False) as router:
+    """respx routes for both hosts, with tokenP answering a fresh token by default.
+
+    Mocked at httpx's level (`using="httpx"`), so the routes answer whatever transport the
+    client has underneath: the services here use the product's aiohttp one.
+    """
+    with respx.mock(assert_all_called=False, using="httpx") as router:
         for host in (payloads.REAL, payloads.MOCK):
             router.post(f"{host}/oauth2/tokenP", name=f"token{host}").mock(
                 return_value=payloads.token_ok()

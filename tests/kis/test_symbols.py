@@ -12,6 +12,7 @@ import respx
 
 from kisbot.clock import ManualClock
 from kisbot.kis.symbols import Symbol, SymbolDirectory, SymbolSource, parse_master
+from kisbot.kis.transport import new_http_client
 from kisbot.sandbox.masterfiles import MasterRecord, build_master_zip
 
 BASE = "https://master.example/common/master"
@@ -131,13 +132,13 @@ def test_by_code(directory: SymbolDirectory) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    async with new_http_client(5.0) as client:
         yield client
 
 
 @pytest.fixture
 def server() -> respx.MockRouter:
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(assert_all_called=False, using="httpx") as router:
         router.get(f"{BASE}/kospi_code.mst.zip", name="kospi").respond(
             content=build_master_zip("kospi", KOSPI)
         )

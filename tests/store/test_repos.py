@@ -22,6 +22,14 @@ async def test_user_is_created_once_and_remembers_locale_and_chat(db: Database) 
     assert await db.users.get(999) is None
 
 
+async def test_locale_is_read_without_loading_the_user(db: Database) -> None:
+    assert await db.users.locale(USER) is None  # never wrote to the bot
+    await db.users.get_or_create(USER)
+    assert await db.users.locale(USER) is None  # no /lang yet
+    await db.users.set_locale(USER, "en")
+    assert await db.users.locale(USER) == "en"
+
+
 async def test_first_credential_becomes_active_and_later_ones_do_not_switch(db: Database) -> None:
     assert await db.credentials.put(USER, credential(Environment.MOCK)) is True
     assert await db.credentials.put(USER, credential(Environment.REAL, app_key="REALKEY")) is False

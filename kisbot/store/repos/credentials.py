@@ -126,9 +126,7 @@ class CredentialRepo(Repo):
 
     async def user_at_start(self, user_id: int) -> UserAtStart:
         """The user's language and active credential (still sealed), in one query."""
-        async with self._sessions() as session:
-            result = await session.execute(_USER_AT_START, {"user_id": user_id})
-            row = result.first()
+        row = await self._first_row(_USER_AT_START, {"user_id": user_id})
         if row is None:
             return UserAtStart(user_id, None, None)
         locale, env, app_key_enc, app_secret_enc, account_enc = row

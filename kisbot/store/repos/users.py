@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from kisbot.kis.credentials import Environment
 from kisbot.store.models import User
 from kisbot.store.repos._base import Repo, ensure_user
+
+_LOCALE = select(User.locale).where(User.id == bindparam("user_id"))
 
 
 class UserRepo(Repo):
@@ -14,6 +16,11 @@ class UserRepo(Repo):
         """The user with this Telegram id, or None if they never wrote to the bot."""
         async with self._sessions() as session:
             return await session.get(User, user_id)
+
+    async def locale(self, user_id: int) -> str | None:
+        """The language the user chose with /lang, or None (also for an unknown user)."""
+        row = await self._first_row(_LOCALE, {"user_id": user_id})
+        return None if row is None else row[0]
 
     async def get_or_create(self, user_id: int, chat_id: int | None = None) -> User:
         """The user with this Telegram id, created if new; `chat_id` is remembered if given."""
