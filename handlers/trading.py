@@ -47,6 +47,7 @@ __all__ = ["register", "schedule_reconcile"]
 PREFIX = "ord"
 EXPIRE_INTERVAL = 2.0  # seconds between sweeps for expired confirmations
 LEFTOVER_CHECK = 5.0  # after start: settle unknown outcomes left by an earlier run
+LEFTOVER_INTERVAL = 300.0  # and again every 5 minutes: cut-off submits appear only later
 MAX_CANCEL_BUTTONS = 20
 
 
@@ -237,4 +238,6 @@ def register(application: Application) -> None:
         application.job_queue.run_repeating(
             expire_confirmations, interval=EXPIRE_INTERVAL, first=1.0, name="expire-confirmations"
         )
-        application.job_queue.run_once(reconcile_leftovers, LEFTOVER_CHECK, name="reconcile")
+        application.job_queue.run_repeating(
+            reconcile_leftovers, LEFTOVER_INTERVAL, first=LEFTOVER_CHECK, name="reconcile"
+        )

@@ -1,8 +1,9 @@
 """The trading JobQueue callbacks: take buttons off expired confirmations, settle lost answers.
 
 A repeating job sweeps expired confirmations; a one-off check per lost answer settles it against
-today's orders (RECONCILE_DELAYS apart, the last one concludes), and one check after start
-settles what an earlier run left unknown. Owners are told what became of their orders.
+today's orders (RECONCILE_DELAYS apart, the last one concludes), and a slower repeating check
+(from shortly after start) settles what an earlier run left unknown, including submissions a
+process died in the middle of. Owners are told what became of their orders.
 """
 
 from __future__ import annotations
@@ -64,9 +65,11 @@ async def _reconcile_one(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def reconcile_leftovers(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Settle the unknown outcomes an earlier run left behind."""
+    """Settle unknown outcomes no check is waiting for: an earlier run's, and cut-off submits."""
     services = services_of(context)
-    await _tell_settled(context, services, await Orders(services).reconcile())
+    orders = Orders(services)
+    await orders.recover_cut_off()
+    await _tell_settled(context, services, await orders.reconcile())
 
 
 async def _tell_settled(context: Context, services: Services, settled: Sequence[Settled]) -> None:

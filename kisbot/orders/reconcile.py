@@ -16,6 +16,10 @@ from kisbot.orders.parsing import same_order_no
 logger = logging.getLogger(__name__)
 
 RECONCILE_GRACE = timedelta(seconds=90)  # an order KIS took shows up in its list well before
+# A submission still unrecorded this long after its claim was cut off by a dying process: a live
+# one is done well within it (token waits of a few minutes at most, then one 10 s call).
+SUBMIT_CUT_OFF = timedelta(minutes=15)
+CUT_OFF = "cut_off"  # msg_cd of an intent whose submission was cut off
 _CLOCK_SLACK = timedelta(seconds=5)  # ord_tmd has whole seconds, and clocks differ a little
 _LATE_SLACK = timedelta(seconds=60)  # limiter and token waits between claim and arrival
 
@@ -55,6 +59,14 @@ class Reconciliation(OrdersBase):
             settled += await self._settle(owner, group, records)
         return settled
 
+    async def recover_cut_off(self) -> int:
+        """Hand submissions a dead process claimed and never recorded to reconciliation."""
+        claimed_before = self._services.clock.now() - SUBMIT_CUT_OFF
+        moved = await self._repo.abandon_submits(claimed_before, CUT_OFF)
+        if moved:
+            logger.warning("%d submission(s) cut off by an earlier run: reconciling", moved)
+        return moved
+
     async def _unknown(self, user_id: int | None) -> list[Intent]:
         rows = await self._repo.list_unknown(user_id)
         return [Intent.from_row(row) for row in rows if row.kind in KINDS]
@@ -87,6 +99,10 @@ class Reconciliation(OrdersBase):
         claimed = intent.claimed_at or self._services.clock.now()
         earliest = claimed.replace(microsecond=0) - _CLOCK_SLACK
         latest = claimed + timedelta(seconds=self._services.settings.kis_timeout) + _LATE_SLACK
+        if intent.msg_cd == CUT_OFF:
+            # Where in its waits the process died is not known: any time until the cut-off.
+            # Calling a placed order "not placed" could make the user place it twice.
+            latest = claimed + SUBMIT_CUT_OFF
         for record in records:
             at = record.ordered_at
             if at is None or not earliest <= at <= latest:
@@ -97,6 +113,8 @@ class Reconciliation(OrdersBase):
         return None
 
     def _past_grace(self, intent: Intent, now: datetime) -> bool:
+        if intent.msg_cd == CUT_OFF:
+            return True  # claimed SUBMIT_CUT_OFF ago at least: far past the grace
         claimed = intent.claimed_at or now
         day_passed = claimed.astimezone(KST).date() != now.astimezone(KST).date()
         return day_passed or now - claimed >= RECONCILE_GRACE

@@ -330,3 +330,57 @@ async def test_expire_due_reports_this_features_intents(
     assert expired.intent is not None and expired.intent.id == intent_id
     assert (expired.chat_id, expired.message_id) == (CHAT, 42)
     assert await Orders(services).expire_due() == []
+
+
+# -- submissions cut off by a dying process ------------------------------------------------------
+
+
+async def _cut_off(services: Services) -> str:
+    """A confirmation claimed by a process that died before recording anything."""
+    intent_id = await _pending(services)
+    assert await services.database.confirmations.claim(intent_id, USER)
+    return intent_id
+
+
+async def test_a_fresh_claim_is_left_to_the_process_that_holds_it(
+    services: Services, clock: ManualClock
+) -> None:
+    intent_id = await _cut_off(services)
+    await clock.advance(14 * 60)
+    assert await Orders(services).recover_cut_off() == 0
+    row = await services.database.confirmations.get(intent_id)
+    assert row is not None and row.state == "submitting"
+
+
+async def test_a_cut_off_submission_placed_late_in_its_waits_is_found(
+    services: Services, mock_client: FakeClient, clock: ManualClock
+) -> None:
+    intent_id = await _cut_off(services)
+    claimed = clock.now()
+    # The dead process had waited for a token for 3 minutes, then sent the order.
+    mock_client.records = [_record("0000000021", claimed + timedelta(minutes=3))]
+    await clock.advance(16 * 60)
+
+    assert await Orders(services).recover_cut_off() == 1
+    (settled,) = await Orders(services).reconcile()
+
+    assert settled.found and settled.intent.order_no == "0000000021"
+    row = await services.database.confirmations.get(intent_id)
+    assert row is not None and row.state == "submitted"
+    assert mock_client.placed == []  # settled by looking, never by sending
+
+
+async def test_a_cut_off_submission_that_never_left_is_not_placed(
+    services: Services, mock_client: FakeClient, clock: ManualClock
+) -> None:
+    intent_id = await _cut_off(services)
+    await clock.advance(16 * 60)
+
+    assert await Orders(services).recover_cut_off() == 1
+    (settled,) = await Orders(services).reconcile()
+
+    assert not settled.found
+    row = await services.database.confirmations.get(intent_id)
+    assert row is not None and row.state == "failed" and row.msg_cd == "not_found"
+    assert (await Orders(services).confirm(intent_id, USER)).verdict is Verdict.DONE
+    assert mock_client.placed == []

@@ -125,6 +125,34 @@ async def test_unknown_outcome_is_listed_for_reconciliation(db: Database) -> Non
     assert await db.confirmations.list_unknown() == []
 
 
+async def test_only_old_unrecorded_submissions_are_abandoned_to_unknown(
+    db: Database, clock: ManualClock
+) -> None:
+    old = await db.confirmations.create(USER, "order", 600, side="buy", code="005930", quantity=1)
+    recorded = await db.confirmations.create(USER, "order", 600, code="005930", quantity=2)
+    for intent in (old, recorded):
+        assert await db.confirmations.claim(intent.id, USER)
+    await db.confirmations.record_outcome(recorded.id, "submitted", kis_order_no="1")
+    await clock.advance(300)
+    fresh = await db.confirmations.create(USER, "order", 600, code="005930", quantity=3)
+    assert await db.confirmations.claim(fresh.id, USER)
+
+    assert await db.confirmations.abandon_submits(clock.now() - timedelta(seconds=60), "x") == 1
+
+    states = {
+        c.id: (c.state, c.msg_cd)
+        for c in [await db.confirmations.get(i.id) for i in (old, recorded, fresh)]
+        if c
+    }
+    assert states == {
+        old.id: ("unknown", "x"),
+        recorded.id: ("submitted", None),
+        fresh.id: ("submitting", None),
+    }
+    await clock.advance(1)
+    assert await db.confirmations.abandon_submits(clock.now(), "x") == 1  # now the fresh one
+
+
 async def test_cancelled_and_expired_confirmations_cannot_be_claimed(
     db: Database, clock: ManualClock
 ) -> None:

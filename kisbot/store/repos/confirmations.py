@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -121,6 +121,23 @@ class ConfirmationRepo(Repo):
                 .returning(Confirmation)
             )
             return sorted(result, key=lambda row: row.created_at)
+
+    async def abandon_submits(self, claimed_before: datetime, msg_cd: str) -> int:
+        """Move submissions claimed before `claimed_before` and never recorded to unknown.
+
+        Only a process that died between its claim and its record leaves one; the owner
+        of the claim is gone, so reconciliation takes over. Returns how many were moved.
+        """
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Confirmation)
+                .where(
+                    Confirmation.state == "submitting",
+                    Confirmation.claimed_at < claimed_before,
+                )
+                .values(state="unknown", msg_cd=msg_cd, updated_at=self._now())
+            )
+            return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
     async def list_unknown(self, user_id: int | None = None) -> list[Confirmation]:
         """Confirmations whose submission timed out, to reconcile against executions."""
