@@ -91,6 +91,8 @@ class TokenManager:
         )
         answer = await self._send(request)
         if 200 <= answer.status < 300 or answer.code in TOKEN_REFUSED:
+            # Gone at KIS: no process should load it again and pay an EGW00121 to learn that.
+            await self._store.discard(*key, token)
             logger.info("revoked the access token of %s", credential.key_id)
             return True
         raise _token_error(answer, request)

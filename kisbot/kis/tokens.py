@@ -39,6 +39,10 @@ class TokenStore(Protocol):
         """Keep this token, replacing any earlier one for the app key."""
         ...
 
+    async def discard(self, app_key: str, environment: Environment, token: AccessToken) -> None:
+        """Forget this token (revoked) if it is still the stored one; a newer one stays."""
+        ...
+
     def issuance_lock(
         self, app_key: str, environment: Environment
     ) -> AbstractAsyncContextManager[None]:
@@ -58,6 +62,10 @@ class MemoryTokenStore:
 
     async def save(self, app_key: str, environment: Environment, token: AccessToken) -> None:
         self._tokens[(app_key, environment)] = token
+
+    async def discard(self, app_key: str, environment: Environment, token: AccessToken) -> None:
+        if self._tokens.get((app_key, environment)) == token:
+            del self._tokens[(app_key, environment)]
 
     @asynccontextmanager
     async def issuance_lock(self, app_key: str, environment: Environment) -> AsyncIterator[None]:

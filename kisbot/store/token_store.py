@@ -79,6 +79,19 @@ class DatabaseTokenStore:
             await session.execute(delete(AccessTokenRow).where(AccessTokenRow.key_hash.in_(hashes)))
             session.add(row)
 
+    async def discard(self, app_key: str, environment: Environment, token: AccessToken) -> None:
+        hashes = self._vault.lookup_hashes(app_key, Environment(environment).value)
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(AccessTokenRow).where(AccessTokenRow.key_hash.in_(hashes))
+                )
+            ).all()
+            for row in rows:
+                # By value, not by time: another process may have saved a newer token since.
+                if self._vault.decrypt(token_owner(row.key_hash), row.token_enc) == token.value:
+                    await session.delete(row)
+
     @contextlib.asynccontextmanager
     async def issuance_lock(self, app_key: str, environment: Environment) -> AsyncIterator[None]:
         key_hash = self._vault.lookup_hash(app_key, Environment(environment).value)

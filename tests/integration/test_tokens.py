@@ -42,6 +42,8 @@ async def test_revoked_token_is_gone_and_the_next_call_gets_a_new_one(
     quote = await kis.quote("005930")
     assert quote.price == sandbox.price("005930")
     assert (await kis.ensure_token()).value != old.value
+    # The revoked token left the store too: the quote was not first refused with EGW00121.
+    assert len(sandbox.requests("/uapi/domestic-stock/v1/quotations/inquire-price")) == 1
 
 
 async def test_revoke_without_a_token_sends_nothing(kis: KisClient, sandbox: Sandbox) -> None:

@@ -223,7 +223,7 @@ async def test_another_process_token_is_found_under_the_issuance_lock(
     assert token_calls(kis) == 0
 
 
-async def test_revoke_sends_the_token_and_forgets_it(make_service, kis, real_credential):
+async def test_revoke_sends_the_token_and_forgets_it(make_service, kis, real_credential, store):
     revoke = kis.post(f"{REAL}/oauth2/revokeP").mock(
         return_value=httpx.Response(200, json={"code": "200", "message": "ok"})
     )
@@ -236,3 +236,4 @@ async def test_revoke_sends_the_token_and_forgets_it(make_service, kis, real_cre
     body = json.loads(revoke.calls.last.request.content)
     assert body["token"] == payloads.ACCESS_TOKEN
     assert body["appkey"] == real_credential.app_key
+    assert await store.load(real_credential.app_key, real_credential.environment) is None

@@ -34,6 +34,21 @@ async def test_saving_again_replaces_the_token(opened: Opener, clock: ManualCloc
     assert loaded is not None and loaded.value == "second"
 
 
+async def test_discard_forgets_that_token_and_keeps_a_newer_one(
+    opened: Opener, clock: ManualClock
+) -> None:
+    db = await opened(clock)
+    revoked = token(clock, "revoked")
+    await db.tokens.save(APP_KEY, Environment.MOCK, revoked)
+    await db.tokens.discard(APP_KEY, Environment.MOCK, revoked)
+    assert await db.tokens.load(APP_KEY, Environment.MOCK) is None
+
+    await db.tokens.save(APP_KEY, Environment.MOCK, token(clock, "newer"))
+    await db.tokens.discard(APP_KEY, Environment.MOCK, revoked)  # another process's, older
+    loaded = await db.tokens.load(APP_KEY, Environment.MOCK)
+    assert loaded is not None and loaded.value == "newer"
+
+
 async def test_issuance_lock_lets_one_process_at_a_time_issue(opened: Opener) -> None:
     first, second = await opened(), await opened()
     events: list[str] = []
