@@ -1,9 +1,10 @@
 """KRX trading days and hours, so that alerts are checked only while prices can move.
 
 Sessions come from exchange-calendars' XKRX calendar (holidays, and the late 10:00 open on the
-first trading day of a year). Building that calendar takes seconds, so it is built once, lazily
-(or ahead of time with `warm_up`), and shared by every `KrxCalendar`. Dates the library cannot
-answer, or a missing library, fall back to weekdays 09:00-15:30.
+first trading day of a year), with the 수능 (CSAT) days it does not know moved an hour later.
+Building that calendar takes seconds, so it is built once, lazily (or ahead of time with
+`warm_up`), and shared by every `KrxCalendar`. Dates the library cannot answer, or a missing
+library, fall back to weekdays 09:00-15:30 (10:00-16:30 on the CSAT days listed here).
 """
 
 from __future__ import annotations
@@ -26,6 +27,20 @@ logger = logging.getLogger(__name__)
 # then, so a price alert has nothing new to see.
 REGULAR_OPEN = time(9, 0)
 REGULAR_CLOSE = time(15, 30)
+# On the day of the college entrance exam (수능) KRX trades 10:00-16:30. exchange-calendars 4.x
+# lists these days only up to 2020; the Ministry of Education announces each one a year or more
+# ahead (2027학년도: 2026-11-19). Add the next one here when it is announced.
+CSAT_DAYS = frozenset(
+    {
+        date(2021, 11, 18),
+        date(2022, 11, 17),
+        date(2023, 11, 16),
+        date(2024, 11, 14),
+        date(2025, 11, 13),
+        date(2026, 11, 19),
+    }
+)
+CSAT_DELAY = timedelta(hours=1)
 _YEARS_BEFORE = 1
 _YEARS_AHEAD = 3
 _SEARCH_DAYS = 30  # the longest run of KRX holidays (Chuseok + weekend) is far shorter
@@ -82,6 +97,10 @@ def _load_xkrx(year: int) -> _Sessions:
             schedule.index, schedule["open"], schedule["close"], strict=True
         )
     }
+    for day in CSAT_DAYS & hours.keys():
+        opens, closes = hours[day]
+        if opens.time() == REGULAR_OPEN:  # not already moved by the library
+            hours[day] = (opens + CSAT_DELAY, closes + CSAT_DELAY)
     return _Sessions(first=first, last=last, hours=hours)
 
 
@@ -121,7 +140,9 @@ class KrxCalendar:
             return sessions.hours.get(day)
         if day.weekday() >= 5:
             return None
-        return (datetime.combine(day, REGULAR_OPEN, KST), datetime.combine(day, REGULAR_CLOSE, KST))
+        delay = CSAT_DELAY if day in CSAT_DAYS else timedelta(0)
+        opens = datetime.combine(day, REGULAR_OPEN, KST) + delay
+        return (opens, datetime.combine(day, REGULAR_CLOSE, KST) + delay)
 
     def is_open(self, at: datetime | None = None) -> bool:
         """Whether the regular session is running at `at` (default: the clock's now)."""

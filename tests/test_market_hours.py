@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -47,6 +47,17 @@ def test_krx_holidays_are_closed(calendar: KrxCalendar) -> None:
 def test_first_trading_day_of_the_year_opens_at_1000(calendar: KrxCalendar) -> None:
     assert not calendar.is_open(kst(2026, 1, 2, 9, 30))
     assert calendar.is_open(kst(2026, 1, 2, 10, 30))
+
+
+@pytest.mark.parametrize("day", [date(2025, 11, 13), date(2026, 11, 19)])
+def test_csat_day_trades_an_hour_later(calendar: KrxCalendar, day: date) -> None:
+    assert calendar.session_hours(day) == (
+        datetime.combine(day, time(10, 0), KST),
+        datetime.combine(day, time(16, 30), KST),
+    )
+    assert not calendar.is_open(datetime.combine(day, time(9, 30), KST))
+    assert calendar.is_open(datetime.combine(day, time(16, 0), KST))
+    assert calendar.session_hours(date(2026, 11, 20))[0].time() == time(9, 0)  # type: ignore[index]
 
 
 def test_utc_inputs_are_read_in_korean_time(calendar: KrxCalendar) -> None:
@@ -104,6 +115,8 @@ def test_a_broken_calendar_library_degrades_to_weekdays(
     with caplog.at_level(logging.WARNING):
         assert calendar.is_open(kst(2026, 1, 1, 10, 0))  # the holiday is unknown now
         assert not calendar.is_open(kst(2026, 11, 28, 10, 0))
+        assert not calendar.is_open(kst(2026, 11, 19, 9, 30))  # the CSAT day is still known
+        assert calendar.is_open(kst(2026, 11, 19, 16, 0))
     assert "KRX calendar unavailable" in caplog.text
 
 
