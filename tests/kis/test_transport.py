@@ -9,11 +9,19 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from kisbot.kis.http import KisHttp, KisRequest, TransportFailure
 from kisbot.kis.transport import AiohttpTransport, new_http_client
@@ -231,3 +239,68 @@ async def test_client_works_again_after_close(server):
 
     async with httpx.AsyncClient(transport=transport) as http:
         assert (await http.get(f"{server.url}/x")).status_code == 200
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no public CA signed, and its key (PEM files)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kisbot test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """The raw server behind TLS with a self-signed certificate: (URL, certificate file)."""
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    raw = RawServer(answer_json)
+    listener = await asyncio.start_server(raw.serve, "127.0.0.1", 0, ssl=context)
+    async with listener:
+        yield f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}", cert_file
+        listener.close()
+
+
+async def test_an_untrusted_certificate_is_refused_before_sending(tls_server):
+    url, _ = tls_server
+    async with new_http_client(2.0) as http:
+        with pytest.raises(TransportFailure) as caught:
+            await KisHttp(http, 2.0).send(KisRequest("POST", url, "/o", body={"a": "1"}))
+
+    assert caught.value.kind == "ConnectError"
+    assert caught.value.sent is False
+
+
+async def test_certificates_are_trusted_as_httpx_trusts_them(tls_server, monkeypatch):
+    url, cert_file = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # httpx's own way to name a CA bundle
+
+    async with new_http_client(2.0) as http:
+        response = await http.get(f"{url}/x")
+
+    assert response.json() == {"rt_cd": "0", "msg1": "ok"}
