@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -219,6 +219,11 @@ async def send_alert_message(bot: Bot, services: Services, message: OutboxMessag
         )
     except Forbidden:
         return Attempt(Outcome.BLOCKED, "Forbidden")
+    except BadRequest as error:
+        if "chat not found" in error.message.lower():
+            # The user deleted the chat or their account: like a block, hold it until they return.
+            return Attempt(Outcome.BLOCKED, "ChatNotFound")
+        return Attempt(Outcome.RETRY, "BadRequest")
     except RetryAfter as error:
         with warnings.catch_warnings():  # PTB warns that retry_after becomes a timedelta
             warnings.simplefilter("ignore", PTBDeprecationWarning)

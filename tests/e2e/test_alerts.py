@@ -173,6 +173,26 @@ async def test_a_user_who_blocked_the_bot_has_alerts_paused_not_deleted(tmp_path
         assert states == ["active"]
 
 
+async def test_a_chat_that_is_gone_holds_the_alert_like_a_block(tmp_path: Path) -> None:
+    async with BotHarness(tmp_path, env=FAST) as bot:
+        user = bot.user()
+        await bot.register_key(user)
+        close = base(bot)
+        bot.sandbox.set_price(CODE, close)
+        await bot.send(user, f"/alert {CODE} above 1000")
+        await bot.send(user, f"/alert {CODE} above {close * 120 // 100}")
+        bot.api.fail_next("sendMessage", Fault(400, "Bad Request: chat not found"))
+        await wait_rounds(bot, 3)
+        states = [a.state for a in await bot.services.database.alerts.list_for_user(user.id)]
+        assert states == ["paused"]  # the one that fired waits in the outbox
+        refused = len(bot.api.calls_of("sendMessage"))
+        await wait_rounds(bot, 3)
+        assert len(bot.api.calls_of("sendMessage")) == refused  # held, not retried every tick
+        await bot.reply_text(user, "/alerts")  # the user is back
+        await wait_rounds(bot, 3)
+        assert len(alert_messages(bot, user)) == 1
+
+
 async def test_restart_keeps_alerts_and_does_not_fire_again(tmp_path: Path) -> None:
     async with BotHarness(tmp_path, env=FAST) as bot:
         user = bot.user()
