@@ -6,9 +6,9 @@ The bodies are encoded as PTB's own request encodes them: the parameters urlenco
 files, as multipart/form-data (fields first, then the files). Timeouts become
 `telegram.error.TimedOut`, other transport failures `telegram.error.NetworkError`.
 
-aiohttp has no write timeout of its own: when every timeout of a call is finite, their sum bounds
-the whole call, which bounds the upload too. aiohttp logs no URLs (they hold the bot token), and
-error texts are scrubbed of the token path before they are raised.
+PTB's four timeouts become aiohttp's as `kisbot.aiohttp_timeouts` explains (their sum bounds an
+upload). aiohttp logs no URLs (they hold the bot token), and error texts are scrubbed of the
+token path before they are raised.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from kisbot.aiohttp_timeouts import ClientTimeouts
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class AiohttpRequest(BaseRequest):
         self._defaults: Timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._timeouts = ClientTimeouts()
 
     @property
     def read_timeout(self) -> float | None:
@@ -89,7 +91,7 @@ class AiohttpRequest(BaseRequest):
         default_read, default_write, default_connect, default_pool = self._defaults
         if isinstance(write_timeout, DefaultValue):
             write_timeout = default_write if not files else self._media_write_timeout
-        timeout = self._timeout(
+        timeout = self._timeouts.get(
             default_read if isinstance(read_timeout, DefaultValue) else read_timeout,
             write_timeout,
             default_connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
@@ -109,29 +111,6 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:
             text = _TOKEN_PATH.sub("/bot…", str(error))
             raise NetworkError(f"aiohttp.{type(error).__name__}: {text}") from error
-
-    def _timeout(
-        self,
-        read: float | None,
-        write: float | None,
-        connect: float | None,
-        pool: float | None,
-    ) -> aiohttp.ClientTimeout:
-        """aiohttp's timeout for these four; cached, a call site uses few combinations."""
-        key = (read, write, connect, pool)
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            finite = None not in key
-            timeout = aiohttp.ClientTimeout(
-                total=sum(t for t in key if t is not None) if finite else None,
-                # `connect` includes waiting for a free connection in the pool.
-                connect=connect + pool if connect is not None and pool is not None else None,
-                sock_connect=connect,
-                sock_read=read,
-            )
-            if len(self._timeouts) < 64:
-                self._timeouts[key] = timeout
-        return timeout
 
 
 def _body(

@@ -19,16 +19,15 @@ No URL reaches an exception text: KIS URLs can carry the account number.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 
 import aiohttp
 import httpx
 import yarl
 
+from kisbot.aiohttp_timeouts import ClientTimeouts
+
 # As many connections as httpx's own default pool allows.
 MAX_CONNECTIONS = 100
-
-_Timeouts = tuple[float | None, float | None, float | None, float | None]
 
 
 def new_http_client(timeout: float, **options: object) -> httpx.AsyncClient:
@@ -43,7 +42,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._tls = httpx.create_ssl_context()
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[_Timeouts, aiohttp.ClientTimeout] = {}
+        self._timeouts = ClientTimeouts()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._open_session()
@@ -58,7 +57,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 yarl.URL(str(request.url), encoded=True),
                 headers=headers,
                 data=body or None,
-                timeout=self._timeout(request.extensions.get("timeout", {})),
+                timeout=self._timeout_of(request),
                 allow_redirects=False,
             ) as answer:
                 content = await answer.read()
@@ -71,6 +70,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             content=content,
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    def _timeout_of(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        """httpx's per-request timeouts (in the request's extensions) as aiohttp's."""
+        phases = request.extensions.get("timeout", {})
+        return self._timeouts.get(
+            phases.get("read"), phases.get("write"), phases.get("connect"), phases.get("pool")
         )
 
     async def aclose(self) -> None:
@@ -87,31 +93,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
-
-    def _timeout(self, phases: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
-        """aiohttp's timeout for httpx's four phases; cached, as a client uses one or two."""
-        key = (
-            phases.get("connect"),
-            phases.get("read"),
-            phases.get("write"),
-            phases.get("pool"),
-        )
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            connect, read, _, pool = key
-            finite = None not in key
-            timeout = aiohttp.ClientTimeout(
-                # aiohttp has no write timeout: when every phase is bounded, their sum bounds
-                # the whole exchange, the write included.
-                total=sum(t for t in key if t is not None) if finite else None,
-                # aiohttp's `connect` includes waiting for a free connection in the pool.
-                connect=connect + pool if connect is not None and pool is not None else None,
-                sock_connect=connect,
-                sock_read=read,
-            )
-            if len(self._timeouts) < 64:
-                self._timeouts[key] = timeout
-        return timeout
 
 
 def _as_httpx_error(exc: Exception, request: httpx.Request) -> Exception:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kisbot.chat.models import User
 from kisbot.chat.wire import Fault
 from kisbot.clock import ManualClock
 from kisbot.kis import Environment
@@ -27,6 +28,17 @@ def base(bot: BotHarness, code: str = CODE) -> int:
     stock = bot.sandbox.state.market.get(code)
     assert stock is not None
     return stock.base
+
+
+async def one_firing_one_waiting(bot: BotHarness) -> User:
+    """A user with a key and two alerts on CODE: #1 fires at once, #2 is out of reach."""
+    user = bot.user()
+    await bot.register_key(user)
+    close = base(bot)
+    bot.sandbox.set_price(CODE, close)
+    await bot.send(user, f"/alert {CODE} above 1000")
+    await bot.send(user, f"/alert {CODE} above {close * 120 // 100}")
+    return user
 
 
 async def test_alert_fires_once_when_the_price_crosses_and_not_before(tmp_path: Path) -> None:
@@ -154,12 +166,7 @@ async def test_retry_after_is_honoured_and_the_message_still_arrives(tmp_path: P
 
 async def test_a_user_who_blocked_the_bot_has_alerts_paused_not_deleted(tmp_path: Path) -> None:
     async with BotHarness(tmp_path, env=FAST) as bot:
-        user = bot.user()
-        await bot.register_key(user)
-        close = base(bot)
-        bot.sandbox.set_price(CODE, close)
-        await bot.send(user, f"/alert {CODE} above 1000")
-        await bot.send(user, f"/alert {CODE} above {close * 120 // 100}")
+        user = await one_firing_one_waiting(bot)
         bot.api.block(user)
         await wait_rounds(bot, 4)
         states = [a.state for a in await bot.services.database.alerts.list_for_user(user.id)]
@@ -175,12 +182,7 @@ async def test_a_user_who_blocked_the_bot_has_alerts_paused_not_deleted(tmp_path
 
 async def test_a_chat_that_is_gone_holds_the_alert_like_a_block(tmp_path: Path) -> None:
     async with BotHarness(tmp_path, env=FAST) as bot:
-        user = bot.user()
-        await bot.register_key(user)
-        close = base(bot)
-        bot.sandbox.set_price(CODE, close)
-        await bot.send(user, f"/alert {CODE} above 1000")
-        await bot.send(user, f"/alert {CODE} above {close * 120 // 100}")
+        user = await one_firing_one_waiting(bot)
         bot.api.fail_next("sendMessage", Fault(400, "Bad Request: chat not found"))
         await wait_rounds(bot, 3)
         states = [a.state for a in await bot.services.database.alerts.list_for_user(user.id)]
@@ -195,12 +197,7 @@ async def test_a_chat_that_is_gone_holds_the_alert_like_a_block(tmp_path: Path) 
 
 async def test_restart_keeps_alerts_and_does_not_fire_again(tmp_path: Path) -> None:
     async with BotHarness(tmp_path, env=FAST) as bot:
-        user = bot.user()
-        await bot.register_key(user)
-        close = base(bot)
-        bot.sandbox.set_price(CODE, close)
-        await bot.send(user, f"/alert {CODE} above 1000")
-        await bot.send(user, f"/alert {CODE} above {close * 120 // 100}")
+        user = await one_firing_one_waiting(bot)
         await wait_rounds(bot, 3)
         assert len(alert_messages(bot, user)) == 1
         await bot.restart()
