@@ -14,7 +14,7 @@ import httpx
 
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
-from kisbot.kis import KisService
+from kisbot.kis import KisService, TokenStore
 from kisbot.kis.symbols import SymbolSource
 from kisbot.kis.transport import new_http_client
 from kisbot.market_hours import KrxCalendar
@@ -55,10 +55,30 @@ async def open_services(
         await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
     http = http or new_http_client(settings.kis_timeout)
-    kis = KisService.from_settings(settings, token_store=database.tokens, clock=clock, http=http)
+    kis = kis_service(settings, token_store=database.tokens, clock=clock, http=http)
     symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
     logger.info("services open: database %s", _database_kind(settings))
     return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock))
+
+
+def kis_service(
+    settings: Settings,
+    *,
+    token_store: TokenStore | None = None,
+    clock: Clock | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> KisService:
+    """The KIS service configured by the KISBOT_KIS_* settings."""
+    return KisService(
+        real_url=settings.kis_real_url,
+        mock_url=settings.kis_mock_url,
+        real_rate=settings.kis_real_rate,
+        mock_rate=settings.kis_mock_rate,
+        timeout=settings.kis_timeout,
+        token_store=token_store,
+        clock=clock,
+        http=http,
+    )
 
 
 def _database_kind(settings: Settings) -> str:

@@ -19,7 +19,6 @@ from types import TracebackType
 import httpx
 
 from kisbot.clock import Clock, SystemClock
-from kisbot.config import Settings
 from kisbot.kis.auth import TokenManager
 from kisbot.kis.client import KisClient
 from kisbot.kis.credentials import Credential, Environment
@@ -74,29 +73,6 @@ class KisService:
             use_hashkey=use_hashkey,
             max_retries=max_retries,
             backoff=retry_backoff,
-        )
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        token_store: TokenStore | None = None,
-        clock: Clock | None = None,
-        http: httpx.AsyncClient | None = None,
-        use_hashkey: bool = False,
-    ) -> KisService:
-        """A service configured by KISBOT_KIS_* settings."""
-        return cls(
-            real_url=settings.kis_real_url,
-            mock_url=settings.kis_mock_url,
-            real_rate=settings.kis_real_rate,
-            mock_rate=settings.kis_mock_rate,
-            timeout=settings.kis_timeout,
-            token_store=token_store,
-            clock=clock,
-            http=http,
-            use_hashkey=use_hashkey,
         )
 
     @property

@@ -7,18 +7,29 @@ kosdaq_code.mst.zip, so the bot's parser reads exactly what it would read from K
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from kisbot.kis.master import CODE_PATTERN, ENCODING, FILE_NAMES, TAILS, normalize_market
+# The layout is written here from KIS's own description (kis-api.md §5.12 and KIS's stocks_info
+# samples), not imported from the client's parser: the sandbox is an independent implementation,
+# so a wrong constant on either side shows up as a failing round trip in the tests.
+Market = Literal["KOSPI", "KOSDAQ"]
+ENCODING = "cp949"
+FILE_NAMES: dict[Market, str] = {"KOSPI": "kospi_code.mst", "KOSDAQ": "kosdaq_code.mst"}
+_CODE = re.compile(r"[0-9A-Z]{6}")
+_TAIL_WIDTH: dict[Market, int] = {"KOSPI": 227, "KOSDAQ": 221}
+# Y/N flags between the classification (그룹코드 2, 시가총액규모 1, 업종 대/중/소 4/4/4) and 기준가.
+_FLAG_COUNT: dict[Market, int] = {"KOSPI": 26, "KOSDAQ": 21}
+_CLASSIFICATION_WIDTH = 15
+# From 기준가 on: 기준가 9, 매매수량단위 5, 시간외수량단위 5, then 13 fields (26 chars),
+# 전일거래량 12 and 액면가 12, then 상장일자 8.
+_LISTED_DATE_AFTER_BASE = 64
 
 # A head whose name part is shorter than this many bytes is padded with spaces, as KIS does.
 _NAME_FIELD_BYTES = 40
-
-# Tail fields with a value other than the width's default blank ("N" for flags, zeros else).
-_PLAUSIBLE = {"lot_size": "00001", "after_hours_lot_size": "00001", "listed_date": "20000101"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +50,7 @@ def standard_code(code: str) -> str:
 
 def build_master_zip(market: Literal["kospi", "kosdaq"], records: Iterable[MasterRecord]) -> bytes:
     """A zip holding kospi_code.mst or kosdaq_code.mst (cp949, fixed width) for these records."""
-    which = normalize_market(market)
+    which: Market = "KOSPI" if market.lower() == "kospi" else "KOSDAQ"
     content = b"".join(_master_line(which, record) for record in records)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -47,8 +58,8 @@ def build_master_zip(market: Literal["kospi", "kosdaq"], records: Iterable[Maste
     return buffer.getvalue()
 
 
-def _master_line(market: Literal["KOSPI", "KOSDAQ"], record: MasterRecord) -> bytes:
-    if not CODE_PATTERN.fullmatch(record.code):
+def _master_line(market: Market, record: MasterRecord) -> bytes:
+    if not _CODE.fullmatch(record.code):
         raise ValueError(f"not a 6-char [0-9A-Z] code: {record.code!r}")
     if not 0 <= record.base_price < 10**9:
         raise ValueError(f"기준가 does not fit 9 digits: {record.base_price}")
@@ -58,16 +69,23 @@ def _master_line(market: Literal["KOSPI", "KOSDAQ"], record: MasterRecord) -> by
     return head + _tail(market, record).encode(ENCODING) + b"\n"
 
 
-def _tail(market: Literal["KOSPI", "KOSDAQ"], record: MasterRecord) -> str:
-    values = {**_PLAUSIBLE, "group": record.group, "base_price": f"{record.base_price:09d}"}
-    parts = []
-    for name, width in TAILS[market]:
-        default = "N" if width == 1 else "0" * width
-        value = values.get(name, default)
-        if len(value) != width:
-            raise ValueError(f"{name} must be {width} chars: {value!r}")
-        parts.append(value)
-    return "".join(parts)
+def _tail(market: Market, record: MasterRecord) -> str:
+    if len(record.group) != 2:
+        raise ValueError(f"그룹코드 must be 2 chars: {record.group!r}")
+    base = _CLASSIFICATION_WIDTH + _FLAG_COUNT[market]
+    tail = list("0" * _TAIL_WIDTH[market])
+    fields = {
+        0: record.group,
+        _CLASSIFICATION_WIDTH: "N" * _FLAG_COUNT[market],
+        base: f"{record.base_price:09d}",
+        base + 9: "00001",  # 매매수량단위
+        base + 14: "00001",  # 시간외수량단위
+        base + 19: "NNN",  # 거래정지, 정리매매, 관리종목
+        base + _LISTED_DATE_AFTER_BASE: "20000101",
+    }
+    for start, value in fields.items():
+        tail[start : start + len(value)] = value
+    return "".join(tail)
 
 
 def _isin_check_digit(body: str) -> str:

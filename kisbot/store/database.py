@@ -12,14 +12,7 @@ from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
 from kisbot.store.engine import create_engine, create_session_factory
 from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
-from kisbot.store.models import (
-    AccessTokenRow,
-    Alert,
-    Confirmation,
-    CredentialRow,
-    OutboxMessage,
-    User,
-)
+from kisbot.store.models import AccessTokenRow, Base, CredentialRow, User
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
@@ -72,15 +65,18 @@ class Database:
             decrypt_row(sample, self.vault)  # a forged key id still fails here
 
     async def forget_user(self, user_id: int) -> None:
-        """Delete everything stored for this user: credentials, their tokens, alerts, orders."""
+        """Delete everything stored for this user: every row of every table that has a
+        `user_id` column (a new table is covered without listing it here), the access tokens
+        of their app keys, and the user row itself."""
         async with self.sessions.begin() as session:
             rows = (
                 await session.scalars(select(CredentialRow).where(CredentialRow.user_id == user_id))
             ).all()
             hashes = [key_hash for row in rows for key_hash in self._token_hashes(row)]
             await session.execute(delete(AccessTokenRow).where(AccessTokenRow.key_hash.in_(hashes)))
-            for model in (OutboxMessage, Alert, Confirmation, CredentialRow):
-                await session.execute(delete(model).where(model.user_id == user_id))
+            for table in reversed(Base.metadata.sorted_tables):  # rows that refer to others first
+                if "user_id" in table.c:
+                    await session.execute(delete(table).where(table.c.user_id == user_id))
             await session.execute(delete(User).where(User.id == user_id))
 
     def _token_hashes(self, row: CredentialRow) -> list[str]:

@@ -7,6 +7,7 @@ import httpx
 from kisbot.clock import ManualClock
 from kisbot.config import load_settings
 from kisbot.kis import KisService, MemoryTokenStore
+from kisbot.services import kis_service
 from tests.kis import payloads
 
 
@@ -20,7 +21,7 @@ def _fake_kis(seen: list[httpx.Request]) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-async def test_from_settings_uses_the_configured_hosts_rates_and_timeout(mock_credential):
+async def test_kis_service_uses_the_configured_hosts_rates_and_timeout(mock_credential):
     settings = load_settings(
         {
             "KISBOT_KIS_REAL_URL": "http://127.0.0.1:8800/",
@@ -32,7 +33,7 @@ async def test_from_settings_uses_the_configured_hosts_rates_and_timeout(mock_cr
     )
     seen: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=_fake_kis(seen)) as http:
-        service = KisService.from_settings(settings, clock=ManualClock(autojump=True), http=http)
+        service = kis_service(settings, clock=ManualClock(autojump=True), http=http)
         quote = await service.client(mock_credential).quote("005930")
         await service.aclose()
         assert not http.is_closed  # an injected client belongs to its owner

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from kisbot.clock import ManualClock
 from kisbot.kis.credentials import Environment
 from kisbot.store.database import Database
+from kisbot.store.models import Base
 from tests.store.factories import ACCOUNT, APP_KEY, credential, token
 
 USER = 4242
@@ -188,3 +191,8 @@ async def test_forget_deletes_everything_of_the_user_and_nothing_else(
     assert await db.outbox.pending() == []
     assert await db.credentials.get(USER + 1, Environment.MOCK) is not None
     assert await db.tokens.load("SOMEONEELSE", Environment.MOCK) is not None
+    async with db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if "user_id" in table.c:
+                left = select(func.count()).select_from(table).where(table.c.user_id == USER)
+                assert await connection.scalar(left) == 0, table.name
