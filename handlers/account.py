@@ -5,29 +5,22 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from telegram.ext import Application, CommandHandler
-
 import handlers.texts.account  # noqa: F401  (registers the texts)
-from handlers.common import Turn, command
+from handlers.common import Turn
 from handlers.format import arrow, kst_time, number, percent, won
 from handlers.i18n import Markup
 from handlers.quotes import badge
 from kisbot.kis import BalanceSummary, Holding
-from kisbot.quotes import BalanceView, MarketData
+from kisbot.market import BalanceView
 
 logger = logging.getLogger(__name__)
 
 
-@command("balance")
 async def balance_command(turn: Turn) -> None:
     """/balance: holdings (name, quantity, average, price, P/L) and the account summary."""
-    market = MarketData(turn.services)
-    client = await market.client(turn.user_id)
-    view = await market.balance(client)
+    view = await turn.core.market.balance(turn.user_id)
     title = turn.t(
-        "account.title",
-        badge=badge(turn, view.environment),
-        account=client.credential.account.masked,
+        "account.title", badge=badge(turn, view.environment), account=view.masked_account
     )
     await turn.reply(balance_text(turn, title, view))
 
@@ -77,8 +70,3 @@ def signed_won(value: int, locale: str) -> str:
 def _whole_won(value: Decimal) -> Decimal:
     # KIS sends the average price with decimals (68500.0000); two places are plenty to read.
     return value.quantize(Decimal("0.01"))
-
-
-def register(application: Application) -> None:
-    """Add /balance."""
-    application.add_handler(CommandHandler("balance", balance_command))

@@ -1,10 +1,10 @@
-"""/alert, /alerts, /unalert, the alert buttons, and the repeating job that ticks the engine.
+"""/alert, /alerts, /unalert, the alert buttons, and the round that checks and delivers alerts.
 
-One repeating JobQueue job per process ticks `kisbot.alerts.AlertEngine` every
-KISBOT_ALERT_INTERVAL seconds and then delivers the outbox. Rounds (tick + delivery) never
-overlap (a lock); APScheduler may start a second instance, which waits for the first and runs
-right after it, so a tick that overruns stretches the next one instead of being dropped, and
-any more are coalesced rather than piled up. A late tick is run however late it is.
+One repeating JobQueue job per process (registered in handlers.jobs) runs `alert_round` every
+KISBOT_ALERT_INTERVAL seconds: the core checks the alerts, then this module sends what the
+outbox hands it. Rounds never overlap (a lock); APScheduler may start a second instance, which
+waits for the first and runs right after it, so a round that overruns stretches the next one
+instead of being dropped, and any more are coalesced rather than piled up.
 """
 
 from __future__ import annotations
@@ -19,41 +19,24 @@ from decimal import Decimal
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-)
+from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 import handlers.texts.alerts  # noqa: F401  (registers the texts)
-from handlers.common import (
-    SERVICES_KEY,
-    SETTINGS_KEY,
-    Buttons,
-    Context,
-    Turn,
-    button,
-    command,
-    keyboard,
-    locale_of,
-)
+from handlers.callbacks import AlertPick, AlertPrice, AlertRemove
+from handlers.choices import show_choices, show_picked
+from handlers.common import Buttons, Context, Turn, core_of, keyboard, locale_of
 from handlers.format import arrow, escape, kst_time, percent, won
 from handlers.i18n import Markup, render
-from kisbot.alerts.delivery import Attempt, Outcome, deliver_due
-from kisbot.alerts.engine import AlertEngine
+from kisbot.alerts.delivery import Attempt, Outcome
 from kisbot.alerts.messages import FiredAlert
-from kisbot.alerts.rules import parse_alert_number
-from kisbot.alerts.service import AlertService, ListedAlert
-from kisbot.config import Settings
-from kisbot.problems import Problem
-from kisbot.services import Services
-from kisbot.store.models import Alert, OutboxMessage
+from kisbot.alerts.service import AlertChoices, AlertState, AlertView, CreatedAlert
+from kisbot.core import Core
+from kisbot.store.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-ENGINE_KEY = "alert_job"
-JOB_NAME = "alert-tick"
+ROUND_KEY = "alert_round"
 _LIST_BUTTONS = 40
 _BUTTONS_PER_ROW = 4
 
@@ -61,43 +44,30 @@ _BUTTONS_PER_ROW = 4
 # -- commands -----------------------------------------------------------------------------
 
 
-@command("alert")
 async def alert(turn: Turn) -> None:
     """Create a price alert: /alert CODE above|below PRICE [repeat], /alert CODE +N% [repeat]."""
-    service = AlertService(turn.services)
-    resumed = await _resumed_note(turn, service)
-    created = await service.create(turn.user_id, turn.args)
-    quote = created.quote
-    text = turn.t(
-        "alerts.created",
-        number=created.alert.number,
-        name=created.name or created.alert.code,
-        code=created.alert.code,
-        condition=condition_text(turn.locale, created.alert.kind, created.alert.threshold),
-        repeat=turn.t("alerts.repeat_suffix") if created.alert.repeat else "",
-        price=won(quote.price, turn.locale),
-        change=Markup(f"{arrow(quote.change)} {percent(quote.change_rate)}"),
-    )
-    if created.holds_now:
-        text = Markup(f"{text}\n{turn.t('alerts.holds_now')}")
-    await turn.reply(resumed + text)
+    resumed = await _resumed_note(turn)
+    found = await turn.core.alerts.create(turn.user_id, turn.args)
+    if isinstance(found, AlertChoices):
+        request = found.request
+        await show_choices(turn, found.choices, lambda s: AlertPick(s.code, request))
+        return
+    await turn.reply(resumed + created_text(turn, found))
 
 
-@command("alerts")
 async def alerts(turn: Turn) -> None:
     """List the user's alerts with their state and a remove button each."""
-    service = AlertService(turn.services)
-    resumed = await _resumed_note(turn, service)
-    listed = await service.list_alerts(turn.user_id)
+    resumed = await _resumed_note(turn)
+    listed = await turn.core.alerts.list(turn.user_id)
     if not listed:
         await turn.reply(resumed + turn.t("alerts.list_empty"))
         return
     lines = [turn.t("alerts.list_title")]
     lines += [_list_line(turn, item) for item in listed]
-    numbers = [item.alert.number for item in listed][:_LIST_BUTTONS]
-    buttons = [
+    numbers = [item.number for item in listed][:_LIST_BUTTONS]
+    buttons: Buttons = [
         [
-            (render(turn.locale, "alerts.remove_button", number=n), f"al:rm:{n}")
+            (turn.t("alerts.remove_button", number=n), AlertRemove(n))
             for n in numbers[start : start + _BUTTONS_PER_ROW]
         ]
         for start in range(0, len(numbers), _BUTTONS_PER_ROW)
@@ -105,70 +75,60 @@ async def alerts(turn: Turn) -> None:
     await turn.reply(resumed + "\n".join(lines), buttons)
 
 
-@command("unalert")
 async def unalert(turn: Turn) -> None:
     """Remove one alert by its short id: /unalert ID."""
-    service = AlertService(turn.services)
-    resumed = await _resumed_note(turn, service)
-    number = parse_alert_number(turn.args)
-    await service.remove(turn.user_id, number)
+    resumed = await _resumed_note(turn)
+    number = await turn.core.alerts.remove(turn.user_id, turn.args)
     await turn.reply(resumed + turn.t("alerts.removed", number=number))
 
 
-@button("al")
-async def alert_button(turn: Turn) -> None:
-    """al:rm:<number> removes the presser's alert; al:px:<code> shows the price as a toast."""
-    query = turn.update.callback_query
-    data = (query.data or "") if query else ""
-    _, action, arg = [*data.split(":", 2), "", ""][:3]
-    if action == "rm" and arg.isdigit():
-        await AlertService(turn.services).remove(turn.user_id, int(arg))
-        await turn.say(turn.t("alerts.removed", number=int(arg)))
-    elif action == "px" and arg:
-        await turn.say(await _price_toast(turn, arg))
-    else:
-        await turn.say(turn.t("common.stale_button"))
+async def alert_picked(turn: Turn, callback: AlertPick) -> None:
+    """The stock picked from /alert's choices: the same alert on it."""
+    created = await turn.core.alerts.create_for(turn.user_id, callback.code, callback.request)
+    await show_picked(turn, await turn.core.securities.security(callback.code))
+    await turn.reply(created_text(turn, created))
 
 
-async def _price_toast(turn: Turn, code: str) -> Markup:
-    credential = await turn.services.database.credentials.get_active(turn.user_id)
-    if credential is None:
-        raise Problem("common.no_credential")
-    quote = await turn.services.kis.client(credential).quote(code)
-    directory = await turn.services.symbols.get()
-    symbol = directory.by_code(code)
-    return turn.t(
-        "alerts.price_toast",
-        name=symbol.name if symbol else code,
-        code=code,
-        price=won(quote.price, turn.locale),
-        arrow=arrow(quote.change),
-        change=percent(quote.change_rate),
-        time=kst_time(quote.as_of),
-    )
+async def alert_removed(turn: Turn, callback: AlertRemove) -> None:
+    """A remove button (of /alerts or of a fired alert)."""
+    await turn.core.alerts.remove_number(turn.user_id, callback.number)
+    await turn.say(turn.t("alerts.removed", number=callback.number))
 
 
-async def _resumed_note(turn: Turn, service: AlertService) -> Markup:
+async def _resumed_note(turn: Turn) -> Markup:
     """The user is writing to the bot again: alerts paused while they had blocked it resume."""
-    count = await service.resume(turn.user_id)
+    count = await turn.core.alerts.resume(turn.user_id)
     return Markup(f"{turn.t('alerts.resumed', count=count)}\n\n") if count else Markup("")
 
 
-def _list_line(turn: Turn, item: ListedAlert) -> str:
-    a = item.alert
-    name = Markup(f"<b>{escape(item.name)}</b> ({a.code})") if item.name else Markup(a.code)
-    condition = condition_text(turn.locale, a.kind, a.threshold)
-    repeat = turn.t("alerts.repeat_suffix") if a.repeat else ""
-    return f"#{a.number} {name} {condition}{repeat} · {_state_text(turn, a)}"
+def created_text(turn: Turn, created: CreatedAlert) -> Markup:
+    view, quote = created.alert, created.quote
+    text = turn.t(
+        "alerts.created",
+        number=view.number,
+        name=view.name or view.code,
+        code=view.code,
+        condition=condition_text(turn.locale, view.kind, view.threshold),
+        repeat=turn.t("alerts.repeat_suffix") if view.repeat else "",
+        price=won(quote.price, turn.locale),
+        change=Markup(f"{arrow(quote.change)} {percent(quote.change_rate)}"),
+    )
+    if created.holds_now:
+        text = Markup(f"{text}\n{turn.t('alerts.holds_now')}")
+    return text
 
 
-def _state_text(turn: Turn, a: Alert) -> Markup:
-    if a.state == "paused":
-        return turn.t("alerts.state_paused")
-    if a.state == "fired" and a.last_fired_at is not None:
-        key = "alerts.state_rearming" if a.repeat else "alerts.state_fired"
-        return turn.t(key, time=kst_time(a.last_fired_at))
-    return turn.t("alerts.state_active")
+def _list_line(turn: Turn, item: AlertView) -> str:
+    name = Markup(f"<b>{escape(item.name)}</b> ({item.code})") if item.name else Markup(item.code)
+    condition = condition_text(turn.locale, item.kind, item.threshold)
+    repeat = turn.t("alerts.repeat_suffix") if item.repeat else ""
+    return f"#{item.number} {name} {condition}{repeat} · {_state_text(turn, item)}"
+
+
+def _state_text(turn: Turn, item: AlertView) -> Markup:
+    if item.state in (AlertState.FIRED, AlertState.REARMING) and item.fired_at is not None:
+        return turn.t(f"alerts.state_{item.state.value}", time=kst_time(item.fired_at))
+    return turn.t(f"alerts.state_{item.state.value}")
 
 
 def condition_text(locale: str, kind: str, threshold: Decimal) -> Markup:
@@ -178,7 +138,7 @@ def condition_text(locale: str, kind: str, threshold: Decimal) -> Markup:
     return render(locale, f"alerts.{kind}", price=won(threshold, locale))
 
 
-# -- delivery -----------------------------------------------------------------------------
+# -- the round: check, then deliver -------------------------------------------------------
 
 
 def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
@@ -196,20 +156,20 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
         repeat=render(locale, "alerts.repeat_suffix") if fired.repeat else "",
         time=kst_time(fired.fired_at, with_date=True),
     )
-    buttons = [
+    buttons: Buttons = [
         [
-            (render(locale, "alerts.button_price"), f"al:px:{fired.code}"),
-            (render(locale, "alerts.button_remove"), f"al:rm:{fired.number}"),
+            (render(locale, "alerts.button_price"), AlertPrice(fired.code)),
+            (render(locale, "alerts.button_remove"), AlertRemove(fired.number)),
         ]
     ]
     return text, buttons
 
 
-async def send_alert_message(bot: Bot, services: Services, message: OutboxMessage) -> Attempt:
+async def send_alert_message(bot: Bot, core: Core, message: OutboxMessage) -> Attempt:
     """One delivery attempt, rendered in the user's language now; says how it went."""
     if message.payload:
         text, buttons = fired_text(
-            await locale_of(services, message.user_id), FiredAlert.from_json(message.payload)
+            await locale_of(core, message.user_id), FiredAlert.from_json(message.payload)
         )
     else:
         text, buttons = Markup(escape(message.text)), []
@@ -235,54 +195,38 @@ async def send_alert_message(bot: Bot, services: Services, message: OutboxMessag
 
 
 @dataclass(slots=True)
-class AlertJob:
-    """This process's alert round: the engine, the lock that keeps rounds from overlapping,
-    and how many rounds (tick + delivery) have finished."""
+class AlertRound:
+    """This process's alert rounds: the lock that keeps them from overlapping, and how many
+    rounds (checks + delivery) have finished."""
 
-    engine: AlertEngine
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     rounds: int = 0
 
 
-def alert_job(application: Application) -> AlertJob:
-    """This process's alert job state, made from the services on first use."""
-    job = application.bot_data.get(ENGINE_KEY)
-    if job is None:
-        services: Services = application.bot_data[SERVICES_KEY]
-        engine = AlertEngine(
-            services.database,
-            services.kis,
-            services.calendar,
-            services.clock,
-            symbols=services.symbols,
-            market_hours_only=services.settings.market_hours_only,
-        )
-        job = application.bot_data[ENGINE_KEY] = AlertJob(engine)
-    return job
+def alert_round_state(application: Application) -> AlertRound:
+    """This process's alert round state (made on first use)."""
+    state = application.bot_data.get(ROUND_KEY)
+    if state is None:
+        state = application.bot_data[ROUND_KEY] = AlertRound()
+    return state
 
 
-async def tick_alerts(context: Context) -> None:
-    """The job: tick the engine, then deliver the outbox (also when the tick failed)."""
-    services: Services | None = context.application.bot_data.get(SERVICES_KEY)
-    if services is None:
-        return
-    job = alert_job(context.application)
-    async with job.lock:
+async def alert_round(context: Context) -> None:
+    """The job: check the alerts, then deliver the outbox (also when the check failed)."""
+    core = core_of(context)
+    state = alert_round_state(context.application)
+    async with state.lock:
         try:
-            await job.engine.tick(lambda: context.application.running)
+            await core.alerts.check(lambda: context.application.running)
         except Exception as error:
-            logger.error("alert tick failed: %s", type(error).__name__)
-        await _deliver(context.bot, services)
-        job.rounds += 1
+            logger.error("alert check failed: %s", type(error).__name__)
+        await _deliver(context.bot, core)
+        state.rounds += 1
 
 
-async def _deliver(bot: Bot, services: Services) -> None:
+async def _deliver(bot: Bot, core: Core) -> None:
     try:
-        report = await deliver_due(
-            services.database,
-            lambda message: send_alert_message(bot, services, message),
-            services.clock,
-        )
+        report = await core.alerts.deliver(lambda message: send_alert_message(bot, core, message))
     except Exception as error:  # the outbox keeps everything; the next round tries again
         logger.error("alert delivery failed: %s", type(error).__name__)
         return
@@ -297,25 +241,3 @@ async def _deliver(bot: Bot, services: Services) -> None:
 
 def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def register(application: Application) -> None:
-    """Add the alert commands and buttons, and the one repeating job that ticks alerts."""
-    application.add_handler(CommandHandler("alert", alert))
-    application.add_handler(CommandHandler("alerts", alerts))
-    application.add_handler(CommandHandler("unalert", unalert))
-    application.add_handler(CallbackQueryHandler(alert_button, pattern=r"^al:"))
-    settings: Settings = application.bot_data[SETTINGS_KEY]
-    if application.job_queue is None:  # pragma: no cover - the job-queue extra is installed
-        logger.warning("no JobQueue: alerts will not be checked")
-        return
-    application.job_queue.run_repeating(
-        tick_alerts,
-        interval=settings.alert_interval,
-        name=JOB_NAME,
-        job_kwargs={
-            "misfire_grace_time": None,  # a late tick runs, however late
-            "coalesce": True,  # several missed ticks run once
-            "max_instances": 2,  # one running, one waiting on the engine's lock
-        },
-    )

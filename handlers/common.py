@@ -1,21 +1,23 @@
-"""What every handler shares: the services, the user's language, replies, buttons, and one log
-line per command with its outcome.
+"""What every handler shares: the core, the user's language, replies, buttons, and one log line
+per command or press with its outcome.
 
-A feature handler is `async def name(turn: Turn) -> None`, wrapped by `@command("price")` or
-`@button("price")`. The wrapper builds the `Turn`, turns a `Problem` or a KIS error into a reply in
-the user's language, and logs `user=… command=/price outcome=…` — never arguments, which may hold
+A command handler is `async def name(turn: Turn) -> None`; a button handler is
+`async def name(turn: Turn, callback: <a handlers.callbacks type>) -> None`. The table in
+handlers/commands.py wraps them (`run_turn`): the `Turn` is built, a `Problem` or a KIS error
+becomes a reply in the user's language, a press is answered within a few seconds however long
+KIS takes, and `user=… command=/price outcome=…` is logged — never arguments, which may hold
 secrets (/setkey).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -24,8 +26,11 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 import handlers.texts.common  # noqa: F401  (registers the shared texts)
-from handlers.format import split_message
+from handlers.callbacks import Callback, encode
+from handlers.format import cut_message, split_message
 from handlers.i18n import Markup, render
+from kisbot.config import Settings
+from kisbot.core import Core
 from kisbot.kis import (
     KisAuthError,
     KisError,
@@ -36,16 +41,21 @@ from kisbot.kis import (
     KisUnavailable,
 )
 from kisbot.problems import Problem
-from kisbot.services import Services
 
 logger = logging.getLogger(__name__)
 
-SERVICES_KEY = "services"
-_TAG = re.compile(r"<[^>]+>")
+CORE_KEY = "core"
 SETTINGS_KEY = "settings"
+CAPTION_LIMIT = 1024
+TOAST_LIMIT = 200
+# A press is answered by then at the latest (with "working…"), whatever KIS is doing: Telegram
+# shows a spinner until the answer, and refuses answers to queries that are too old.
+ANSWER_DEADLINE = 3.0
+_TAG = re.compile(r"<[^>]+>")
+_STOCK_PROBLEMS = "securities."
 
-# Rows of (label, callback data). Callback data stays within Telegram's 64 bytes.
-Buttons = Sequence[Sequence[tuple[str, str]]]
+# Rows of (label, what the button means).
+Buttons = Sequence[Sequence[tuple[str, Callback]]]
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -55,12 +65,13 @@ class Turn:
 
     update: Update
     context: Context
-    services: Services
+    core: Core
     user_id: int
     chat_id: int
     locale: str
     args: list[str] = field(default_factory=list)
     answered: bool = False
+    status: Message | None = None  # a passing status message the next reply replaces
 
     @property
     def is_private(self) -> bool:
@@ -80,11 +91,18 @@ class Turn:
         return render(self.locale, key, **params)
 
     async def reply(self, text: str, buttons: Buttons | None = None) -> Message:
-        """Send HTML `text` here, split under Telegram's limit; buttons go on the last part."""
+        """Send HTML `text` here, split under Telegram's limit; buttons go on the last part.
+
+        A status message shown meanwhile (a wait for KIS) is replaced by the first part.
+        """
         parts = split_message(text)
         sent: Message | None = None
         for index, part in enumerate(parts):
             markup = keyboard(buttons) if index == len(parts) - 1 else None
+            status, self.status = self.status, None
+            if status is not None and await _edit(status, part, markup):
+                sent = status
+                continue
             sent = await self.context.bot.send_message(
                 self.chat_id,
                 part,
@@ -101,7 +119,7 @@ class Turn:
         return await self.context.bot.send_photo(
             self.chat_id,
             png,
-            caption=caption[:1024],
+            caption=cut_message(caption, CAPTION_LIMIT),
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(buttons),
         )
@@ -109,15 +127,8 @@ class Turn:
     async def edit(self, text: str, buttons: Buttons | None = None) -> None:
         """Replace the text (and buttons) of the message a pressed button sits on."""
         message = self.message
-        if message is None:
-            return
-        with contextlib.suppress(BadRequest):  # "message is not modified" is not a failure
-            await message.edit_text(
-                split_message(text)[0],
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(buttons),
-                disable_web_page_preview=True,
-            )
+        if message is not None:
+            await _edit(message, cut_message(text), keyboard(buttons))
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the pressed button (once); a short text shows as a toast."""
@@ -126,87 +137,109 @@ class Turn:
             return
         self.answered = True
         with contextlib.suppress(BadRequest):  # an old query can no longer be answered
-            await query.answer(text, show_alert=alert)
+            await query.answer(_plain(text) if text else None, show_alert=alert)
 
     async def say(self, text: str) -> None:
-        """A short answer: a toast for a button press, a message for a command."""
-        if self.update.callback_query is not None:
-            await self.answer(_plain(text))
+        """A short answer: a toast for a button press not yet answered, a message otherwise."""
+        if self.update.callback_query is not None and not self.answered:
+            await self.answer(text)
         else:
             await self.reply(text)
+
+    async def show_status(self, text: str) -> None:
+        """Tell the user what is taking long: a toast for a press (if not yet answered), a
+        message for a command, which the reply then replaces."""
+        if self.update.callback_query is not None:
+            await self.answer(text)
+            return
+        if self.status is not None:
+            await _edit(self.status, text, None)
+            return
+        self.status = await self.context.bot.send_message(
+            self.chat_id, text, parse_mode=ParseMode.HTML
+        )
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in buttons]
+        [
+            [InlineKeyboardButton(label, callback_data=encode(meaning)) for label, meaning in row]
+            for row in buttons
+        ]
     )
 
 
-def services_of(context: Context) -> Services:
-    return context.application.bot_data[SERVICES_KEY]
+def core_of(context: Context) -> Core:
+    return context.application.bot_data[CORE_KEY]
 
 
-async def locale_of(services: Services, user_id: int) -> str:
+def settings_of(context: Context) -> Settings:
+    return context.application.bot_data[SETTINGS_KEY]
+
+
+async def locale_of(core: Core, user_id: int) -> str:
     """The user's /lang choice, or KISBOT_LOCALE."""
-    return await services.database.users.locale(user_id) or services.settings.locale
+    return await core.accounts.locale(user_id) or core.default_locale
 
 
 async def make_turn(update: Update, context: Context) -> Turn:
-    services = services_of(context)
+    core = core_of(context)
     user = update.effective_user
     chat = update.effective_chat
     user_id = user.id if user else 0
     return Turn(
         update=update,
         context=context,
-        services=services,
+        core=core,
         user_id=user_id,
         chat_id=chat.id if chat else user_id,
-        locale=await locale_of(services, user_id),
+        locale=await locale_of(core, user_id),
         args=list(context.args or []),
     )
 
 
-TurnHandler = Callable[[Turn], Awaitable[None]]
-PtbCallback = Callable[[Update, Context], Awaitable[None]]
+async def run_turn(
+    turn: Turn, label: str, work: Callable[[], Awaitable[None]], usage: str | None = None
+) -> None:
+    """Run a handler's work: answer problems and KIS errors, answer the press in time, log.
+
+    `usage` is the text key of the command's usage line, added to problems that come from
+    naming the stock (the resolver cannot know which command it serves).
+    """
+    outcome = "ok"
+    deadline = _answer_in_time(turn)
+    try:
+        await work()
+    except Problem as problem:
+        outcome = f"problem:{problem.key}"
+        text = turn.t(problem.key, **problem.params)
+        if usage is not None and problem.key.startswith(_STOCK_PROBLEMS):
+            text = Markup(f"{text}\n{turn.t('common.usage', line=turn.t(usage))}")
+        await turn.say(text)
+    except KisError as error:
+        outcome = f"kis:{type(error).__name__}:{getattr(error, 'msg_cd', '')}"
+        await turn.say(kis_error_text(turn, error))
+    except Exception:
+        outcome = "error"
+        raise
+    finally:
+        if deadline is not None:
+            deadline.cancel()
+        await turn.answer()
+        logger.info("user=%s %s outcome=%s", turn.user_id, label, outcome)
 
 
-def command(name: str) -> Callable[[TurnHandler], PtbCallback]:
-    """Wrap a feature handler for `/name`: build the Turn, answer problems, log the outcome."""
-    return _wrap(f"/{name}")
+def _answer_in_time(turn: Turn) -> asyncio.Task[None] | None:
+    if turn.update.callback_query is None:
+        return None
 
+    async def answer_late() -> None:
+        await asyncio.sleep(ANSWER_DEADLINE)
+        await turn.answer(turn.t("common.working"))
 
-def button(prefix: str) -> Callable[[TurnHandler], PtbCallback]:
-    """Wrap a handler for buttons whose callback data start with `prefix:`."""
-    return _wrap(f"button:{prefix}")
-
-
-def _wrap(label: str) -> Callable[[TurnHandler], PtbCallback]:
-    def decorate(handler: TurnHandler) -> PtbCallback:
-        @wraps(handler)
-        async def callback(update: Update, context: Context) -> None:
-            turn = await make_turn(update, context)
-            outcome = "ok"
-            try:
-                await handler(turn)
-            except Problem as problem:
-                outcome = f"problem:{problem.key}"
-                await turn.say(turn.t(problem.key, **problem.params))
-            except KisError as error:
-                outcome = f"kis:{type(error).__name__}:{getattr(error, 'msg_cd', '')}"
-                await turn.say(kis_error_text(turn, error))
-            except Exception:
-                outcome = "error"
-                raise
-            finally:
-                await turn.answer()
-                logger.info("user=%s %s outcome=%s", turn.user_id, label, outcome)
-
-        return callback
-
-    return decorate
+    return asyncio.create_task(answer_late(), name="answer-press")
 
 
 def kis_error_text(turn: Turn, error: KisError) -> Markup:
@@ -226,6 +259,18 @@ def kis_error_text(turn: Turn, error: KisError) -> Markup:
     return turn.t("common.kis_unavailable")
 
 
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit a message's text; False when Telegram would not (gone, too old, unchanged)."""
+    try:
+        await message.edit_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as error:
+        return "not modified" in error.message.lower()
+    return True
+
+
 def _plain(text: str) -> str:
-    """Toasts do not render HTML: drop the tags and keep it short."""
-    return html.unescape(_TAG.sub("", text))[:200]
+    """Toasts do not render HTML: drop the tags and keep it within Telegram's limit."""
+    plain = html.unescape(_TAG.sub("", text))
+    return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1] + "…"

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from handlers.common import Context, locale_of, services_of
+from handlers.common import Context, core_of, locale_of
 from handlers.i18n import render
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user_id = update.effective_user.id if update.effective_user else 0
-    text = render(await locale_of(services_of(context), user_id), "common.internal_error")
+    text = render(await locale_of(core_of(context), user_id), "common.internal_error")
     with contextlib.suppress(TelegramError):
         if update.callback_query is not None:
             await update.callback_query.answer(text)

@@ -1,32 +1,27 @@
-"""Answers for everything no feature handles: unknown commands, plain text, stale buttons."""
+"""Answers for what no command handles: unknown commands and plain text in a private chat."""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
 
-from handlers.common import Turn, button, command
+from handlers.common import Context, make_turn, run_turn
 
-# The same group as the features, registered after them: PTB runs the first handler of a group
-# that matches, so a fallback answers only what no feature took.
+# The same group as the commands, registered after them: PTB runs the first handler of a group
+# that matches, so a fallback answers only what no command took.
 FALLBACK_GROUP = 0
 
 
-@command("unknown")
-async def unknown_command(turn: Turn) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """An unknown command points to /help."""
-    await turn.reply(turn.t("common.unknown_command"))
+    turn = await make_turn(update, context)
+    await run_turn(turn, "/unknown", lambda: turn.reply(turn.t("common.unknown_command")))
 
 
-@command("text")
-async def plain_text(turn: Turn) -> None:
+async def plain_text(update: Update, context: Context) -> None:
     """Plain text in a private chat gets a short hint."""
-    await turn.reply(turn.t("common.plain_text_hint"))
-
-
-@button("stale")
-async def stale_button(turn: Turn) -> None:
-    """A button no handler knows (an old message, a removed feature)."""
-    await turn.answer(turn.t("common.stale_button"))
+    turn = await make_turn(update, context)
+    await run_turn(turn, "text", lambda: turn.reply(turn.t("common.plain_text_hint")))
 
 
 def register(application: Application) -> None:
@@ -35,4 +30,3 @@ def register(application: Application) -> None:
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text),
         group=FALLBACK_GROUP,
     )
-    application.add_handler(CallbackQueryHandler(stale_button), group=FALLBACK_GROUP)

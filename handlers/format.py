@@ -13,7 +13,6 @@ from kisbot.clock import KST
 
 TELEGRAM_TEXT_LIMIT = 4096
 _SAFE_LIMIT = 4000  # room for the tags a split must close and reopen
-_PRE_TAG = re.compile(r"</?pre>")
 
 
 def number(value: int | Decimal) -> str:
@@ -91,34 +90,75 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def split_message(text: str, limit: int = _SAFE_LIMIT) -> list[str]:
-    """Split a long HTML reply at line breaks into parts under Telegram's limit.
+    """Split an HTML reply into parts of at most `limit` characters, each valid on its own.
 
-    A <pre> block cut in two is closed at the end of one part and reopened in the next, so each
-    part is valid HTML on its own.
+    Parts end at a line break where one is near, and never inside a tag or an entity; a tag
+    open at a cut (<pre>, <b>, <code>) is closed at the end of one part and reopened at the
+    start of the next. Nothing is dropped.
     """
     if len(text) <= limit:
         return [text]
+    units = _UNIT.findall(text)
     parts: list[str] = []
-    current = ""
-    in_pre = False
-    for line in text.split("\n"):
-        piece = line if not current else "\n" + line
-        if current and len(current) + len(piece) + len("</pre>") > limit:
-            parts.append(current + ("</pre>" if in_pre else ""))
-            current = ("<pre>" if in_pre else "") + line
-        else:
-            current += piece
-        in_pre = _pre_open_after(line, in_pre)
-        while len(current) > limit:  # a single line longer than the limit
-            parts.append(current[:limit])
-            current = current[limit:]
-    if current:
-        parts.append(current)
+    start, opened = 0, []
+    while start < len(units):
+        part, start, opened = _next_part(units, start, opened, limit)
+        parts.append(part)
     return parts
 
 
-def _pre_open_after(line: str, was_open: bool) -> bool:
-    is_open = was_open
-    for tag in _PRE_TAG.findall(line):
-        is_open = tag == "<pre>"
-    return is_open
+def cut_message(text: str, limit: int = _SAFE_LIMIT) -> str:
+    """The first `limit` characters of an HTML text as valid HTML, with … when cut."""
+    parts = split_message(text, limit - 1)
+    return parts[0] if len(parts) == 1 else parts[0] + "…"
+
+
+_UNIT = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[\s\S]")
+_OPEN_TAG = re.compile(r"<([a-zA-Z][\w-]*)[^<>]*(?<!/)>")
+_CLOSE_TAG = re.compile(r"</([a-zA-Z][\w-]*)\s*>")
+
+
+def _next_part(
+    units: list[str], start: int, opened: list[str], limit: int
+) -> tuple[str, int, list[str]]:
+    """One part from units[start:], opening with the tags still open; where the next starts
+    and the tags open there."""
+    head = "".join(opened)
+    stack, size, taken = list(opened), len(head), start
+    at_newline: tuple[int, list[str]] | None = None  # the last line break: index after, stack
+    while taken < len(units):
+        unit = units[taken]
+        after = _after(stack, unit)
+        if size + len(unit) + len(_closing(after)) > limit and taken > start:
+            break
+        stack, size, taken = after, size + len(unit), taken + 1
+        if unit == "\n":
+            at_newline = (taken, stack)
+    if taken < len(units) and at_newline is not None and at_newline[0] > start + 1:
+        taken, stack = at_newline
+    body = "".join(units[start:taken])
+    return head + body + _closing(stack), taken, stack
+
+
+def _after(stack: list[str], unit: str) -> list[str]:
+    """The open tags after `unit`."""
+    closing = _CLOSE_TAG.fullmatch(unit)
+    if closing is not None:
+        names = [_tag_name(tag) for tag in stack]
+        if closing.group(1) in names:
+            at = len(names) - 1 - names[::-1].index(closing.group(1))
+            return stack[:at] + stack[at + 1 :]
+        return stack
+    if _OPEN_TAG.fullmatch(unit):
+        return [*stack, unit]
+    return stack
+
+
+def _closing(stack: list[str]) -> str:
+    return "".join(f"</{_tag_name(tag)}>" for tag in reversed(stack))
+
+
+def _tag_name(tag: str) -> str:
+    match = _OPEN_TAG.fullmatch(tag)
+    assert match is not None
+    return match.group(1)

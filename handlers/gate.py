@@ -1,13 +1,20 @@
-"""KISBOT_ALLOWED_USERS, checked for every update before any feature sees it."""
+"""What reaches the features at all, decided for every update before any feature sees it.
+
+- Channel posts and edits of old messages are ignored: a channel is not a user, and an edited
+  "/buy" must not draft a second order.
+- Users not on KISBOT_ALLOWED_USERS get a short refusal and nothing else; a /setkey they send
+  is deleted first, since it holds their key and secret.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.common import Context, locale_of, services_of
+from handlers.common import Context, core_of, locale_of, settings_of
 from handlers.i18n import render
 
 logger = logging.getLogger(__name__)
@@ -15,23 +22,40 @@ logger = logging.getLogger(__name__)
 GATE_GROUP = -100
 
 
-async def refuse_strangers(update: Update, context: Context) -> None:
-    """Stop updates from users not on the allow list: a short refusal, nothing else."""
-    services = services_of(context)
-    allowed = services.settings.allowed_users
+async def gate(update: Update, context: Context) -> None:
+    """Stop what no feature should see; let the rest through."""
+    if update.message is None and update.callback_query is None:
+        raise ApplicationHandlerStop  # channel posts, edits and other update kinds
+    allowed = settings_of(context).allowed_users
     user = update.effective_user
     if not allowed or (user is not None and user.id in allowed):
         return
-    text = render(await locale_of(services, user.id if user else 0), "common.not_allowed")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None and update.effective_chat is not None:
-        message = update.effective_message
-        if message.text and message.text.startswith("/"):
-            await context.bot.send_message(update.effective_chat.id, text)
+    await _refuse(update, context)
     logger.info("user=%s refused: not on KISBOT_ALLOWED_USERS", user.id if user else "?")
     raise ApplicationHandlerStop
 
 
+async def _refuse(update: Update, context: Context) -> None:
+    user = update.effective_user
+    text = render(await locale_of(core_of(context), user.id if user else 0), "common.not_allowed")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+        return
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return
+    if _carries_a_key(message.text):
+        try:
+            await message.delete()
+        except TelegramError as error:
+            logger.warning("a stranger's /setkey was not deleted: %s", type(error).__name__)
+    await context.bot.send_message(message.chat_id, text)
+
+
+def _carries_a_key(text: str) -> bool:
+    command, _, rest = text.partition(" ")
+    return command.split("@", 1)[0].lower() == "/setkey" and bool(rest.strip())
+
+
 def register(application: Application) -> None:
-    application.add_handler(TypeHandler(Update, refuse_strangers), group=GATE_GROUP)
+    application.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)

@@ -2,8 +2,10 @@
 
 Feature modules register their texts (handlers/texts/<feature>.py) under their own prefix, so
 no two features edit one file. Texts are `str.format` templates rendered for Telegram's HTML parse
-mode: callers pass external strings (names, KIS's msg1) already escaped — `render` escapes every
-`str` parameter for them, so templates can hold markup while values cannot.
+mode. Every plain `str` parameter is external text — what the user typed, a name, KIS's msg1 —
+and this is the one place it is made safe to quote: shortened to QUOTE_LIMIT characters (a reply
+that quotes a 4,000-character argument stays short) and HTML-escaped, so templates can hold
+markup while values cannot. Text the bot built itself is passed as `Markup`, untouched.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 LOCALES = ("ko", "en")
+QUOTE_LIMIT = 100  # characters of external text a reply repeats; longer ones end in …
 DEFAULT_LOCALE = "ko"
 
 _catalogue: dict[str, dict[str, str]] = {locale: {} for locale in LOCALES}
@@ -45,6 +48,11 @@ def render(locale: str, key: str, /, **params: Any) -> Markup:
     return Markup(template.format(**safe))
 
 
+def quoted(text: str) -> str:
+    """External text as a reply repeats it: long enough to recognise, never a wall of text."""
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+
+
 def has_text(key: str) -> bool:
     return key in _catalogue[DEFAULT_LOCALE]
 
@@ -53,5 +61,5 @@ def _escape(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
     if isinstance(value, str):
-        return html.escape(value, quote=False)
+        return html.escape(quoted(value), quote=False)
     return value

@@ -1,97 +1,70 @@
-"""/price and /daily: a stock's current price (with a refresh button) and its recent days.
-
-Buttons: `px:r:<code>` refreshes a price in place, `px:pick:<code>` and `dy:pick:<code>:<n>`
-choose among the stocks an ambiguous name matched.
-"""
+"""/price and /daily: a stock's current price (with a refresh button) and its recent days."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
 import handlers.texts.quotes  # noqa: F401  (registers the texts)
-from handlers.common import Buttons, Turn, button, command
+from handlers.callbacks import AlertPrice, DailyPick, PricePick, PriceRefresh
+from handlers.choices import show_choices, show_picked
+from handlers.common import Buttons, Turn
 from handlers.format import arrow, kst_time, number, percent, signed, table, won
 from handlers.i18n import Markup
 from kisbot.charts import render_daily_chart
-from kisbot.kis import DailyBar, Environment, is_stock_code
-from kisbot.problems import Problem
-from kisbot.quotes import MAX_DAYS, Choices, DailyView, MarketData, PriceView, Security
+from kisbot.kis import DailyBar, Environment
+from kisbot.market import DailyChoices, DailyView, PriceView
+from kisbot.securities import Choices, Security
 
 logger = logging.getLogger(__name__)
 
 
-@command("price")
 async def price_command(turn: Turn) -> None:
     """/price CODE|NAME: the current price, or buttons when the name is ambiguous."""
-    if not turn.args:
-        raise Problem("quotes.price_usage")
-    market = MarketData(turn.services)
-    client = await market.client(turn.user_id)
-    found = await resolve(turn, market, " ".join(turn.args), "quotes.price_form")
+    found = await turn.core.market.price(turn.user_id, turn.args)
     if isinstance(found, Choices):
-        await turn.reply(_choose_text(turn, found), _choice_buttons(found, "px:pick:{code}"))
+        await show_choices(turn, found, lambda security: PricePick(security.code))
         return
-    view = await market.price(client, found)
-    await turn.reply(price_text(turn, view), refresh_buttons(turn, view.security.code))
+    await turn.reply(price_text(turn, found), refresh_buttons(turn, found.security.code))
 
 
-@button("px")
-async def price_button(turn: Turn) -> None:
+async def price_refreshed(turn: Turn, callback: PriceRefresh | PricePick) -> None:
     """Refresh a price in place, or show the one picked from the choices."""
-    parts = _callback_parts(turn)
-    if len(parts) != 3 or parts[1] not in {"r", "pick"} or not is_stock_code(parts[2]):
-        await turn.answer(turn.t("common.stale_button"))
-        return
-    market = MarketData(turn.services)
-    client = await market.client(turn.user_id)
-    view = await market.price(client, await market.security(parts[2]))
+    view = await turn.core.market.price_of(turn.user_id, callback.code)
     await turn.edit(price_text(turn, view), refresh_buttons(turn, view.security.code))
 
 
-@command("daily")
+async def price_toast(turn: Turn, callback: AlertPrice) -> None:
+    """The price now, as a short answer (from a fired alert's button)."""
+    view = await turn.core.market.price_of(turn.user_id, callback.code)
+    quote = view.quote
+    text = turn.t(
+        "quotes.price_toast",
+        name=view.security.label,
+        code=view.security.code,
+        price=won(quote.price, turn.locale),
+        arrow=arrow(quote.change),
+        change=percent(quote.change_rate),
+        time=kst_time(quote.as_of),
+    )
+    await turn.say(text)
+
+
 async def daily_command(turn: Turn) -> None:
     """/daily CODE|NAME [N]: the last N trading days as a table and a candlestick chart."""
-    if not turn.args:
-        raise Problem("quotes.daily_usage")
-    market = MarketData(turn.services)
-    client = await market.client(turn.user_id)
-    request = await market.daily_request(turn.args)
-    found = await resolve(turn, market, request.query, "quotes.daily_form")
-    if isinstance(found, Choices):
-        pattern = f"dy:pick:{{code}}:{request.days}"
-        await turn.reply(_choose_text(turn, found), _choice_buttons(found, pattern))
+    found = await turn.core.market.daily(turn.user_id, turn.args)
+    if isinstance(found, DailyChoices):
+        days = found.days
+        await show_choices(turn, found.choices, lambda security: DailyPick(security.code, days))
         return
-    await send_daily(turn, await market.daily(client, found, request.days))
+    await send_daily(turn, found)
 
 
-@button("dy")
-async def daily_button(turn: Turn) -> None:
+async def daily_picked(turn: Turn, callback: DailyPick) -> None:
     """Show the daily prices of the stock picked from the choices."""
-    parts = _callback_parts(turn)
-    if len(parts) != 4 or parts[1] != "pick" or not is_stock_code(parts[2]):
-        await turn.answer(turn.t("common.stale_button"))
-        return
-    days = int(parts[3]) if parts[3].isdigit() else 0
-    if not 1 <= days <= MAX_DAYS:
-        await turn.answer(turn.t("common.stale_button"))
-        return
-    market = MarketData(turn.services)
-    client = await market.client(turn.user_id)
-    security = await market.security(parts[2])
-    view = await market.daily(client, security, days)
-    await turn.edit(turn.t("quotes.picked", name=security.label, code=security.code))
+    view = await turn.core.market.daily_of(turn.user_id, callback.code, callback.days)
+    await show_picked(turn, view.security)
     await send_daily(turn, view)
-
-
-async def resolve(turn: Turn, market: MarketData, text: str, form_key: str) -> Security | Choices:
-    """The stock `text` names; a lookup Problem is re-raised with the command's usage line."""
-    try:
-        return await market.resolve(text)
-    except Problem as problem:
-        raise Problem(problem.key, **problem.params, form=turn.t(form_key)) from None
 
 
 async def send_daily(turn: Turn, view: DailyView) -> None:
@@ -173,28 +146,4 @@ def daily_table(turn: Turn, bars: tuple[DailyBar, ...]) -> Markup:
 
 
 def refresh_buttons(turn: Turn, code: str) -> Buttons:
-    return [[(turn.t("quotes.refresh"), f"px:r:{code}")]]
-
-
-def _choose_text(turn: Turn, choices: Choices) -> Markup:
-    return turn.t("quotes.choose", query=choices.query[:60])
-
-
-def _choice_buttons(choices: Choices, pattern: str) -> Buttons:
-    return [
-        [(f"{security.label} ({security.code})", pattern.format(code=security.code))]
-        for security in choices.securities
-    ]
-
-
-def _callback_parts(turn: Turn) -> list[str]:
-    query = turn.update.callback_query
-    return (query.data or "").split(":") if query is not None else []
-
-
-def register(application: Application) -> None:
-    """Add /price, /daily and their buttons."""
-    application.add_handler(CommandHandler("price", price_command))
-    application.add_handler(CommandHandler("daily", daily_command))
-    application.add_handler(CallbackQueryHandler(price_button, pattern=r"^px:"))
-    application.add_handler(CallbackQueryHandler(daily_button, pattern=r"^dy:"))
+    return [[(turn.t("quotes.refresh"), PriceRefresh(code))]]

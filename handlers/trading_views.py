@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-
 import handlers.texts.trading  # noqa: F401  (registers the texts)
 from handlers.common import Turn
 from handlers.format import kst_time, number, won
 from handlers.i18n import Markup, render
-from kisbot.kis import Environment, OrderRecord, Side
-from kisbot.orders import MODIFY, ORDER, ChangeDraft, Intent, OrderDraft, Outcome, Settled, Verdict
-from kisbot.services import Services
-
-logger = logging.getLogger(__name__)
+from kisbot.confirmations import Intent
+from kisbot.core import Core
+from kisbot.kis import Environment, Side
+from kisbot.orders import (
+    MODIFY,
+    ORDER,
+    ChangeDraft,
+    LineKind,
+    OrderDraft,
+    OrderLine,
+    Settled,
+    Submission,
+    SubmitOutcome,
+)
 
 
 def order_text(turn: Turn, draft: OrderDraft) -> str:
@@ -38,7 +44,7 @@ def order_text(turn: Turn, draft: OrderDraft) -> str:
                             qty=number(power.max_quantity)))  # fmt: skip
         if draft.exceeds_buying_power:
             lines.append(turn.t("trading.power_warning"))
-    return "\n".join([*lines, *_validity(turn, intent)])
+    return "\n".join([*lines, *_validity(turn, intent, "trading.confirm_hint")])
 
 
 def change_text(turn: Turn, draft: ChangeDraft) -> str:
@@ -60,39 +66,33 @@ def change_text(turn: Turn, draft: ChangeDraft) -> str:
     else:
         lines.append(turn.t("trading.line_price_limit", price=_price(locale, order.price)))
         lines.append(turn.t("trading.line_cancel_quantity", qty=quantity))
-    return "\n".join([*lines, *_validity(turn, intent)])
+    return "\n".join([*lines, *_validity(turn, intent, f"trading.{intent.kind}_hint")])
 
 
-def _validity(turn: Turn, intent: Intent) -> list[str]:
+def _validity(turn: Turn, intent: Intent, hint: str) -> list[str]:
     assert intent.expires_at is not None
-    return [
-        turn.t("trading.line_valid", time=kst_time(intent.expires_at)),
-        turn.t("trading.confirm_hint"),
-    ]
+    return [turn.t("trading.line_valid", time=kst_time(intent.expires_at)), turn.t(hint)]
 
 
-async def outcome_text(services: Services, locale: str, outcome: Outcome) -> str:
-    """The confirmation message after a press: what was asked, then what became of it."""
-    assert outcome.intent is not None
-    intent = outcome.intent
-    text = await summary(services, locale, intent)
-    verdict = outcome.verdict
-    if verdict is Verdict.SUBMITTED:
-        result = render(locale, f"trading.submitted_{intent.kind}", order_no=outcome.order_no)
-    elif verdict is Verdict.FAILED:
-        result = render(locale, "trading.failed", msg1=outcome.msg1 or outcome.msg_cd)
-    elif verdict is Verdict.UNKNOWN:
-        result = render(locale, "common.outcome_unknown")
-    elif verdict is Verdict.ENV_CHANGED:
-        result = render(locale, "trading.env_changed", badge=badge(locale, intent.environment))
-    else:
-        result = render(locale, f"trading.{verdict.value}")
-    return f"{text}\n{result}"
+def submitted_text(locale: str, intent: Intent, outcome: SubmitOutcome) -> Markup:
+    """What became of a confirmed order, cancel or modify."""
+    submission = outcome.submission
+    if submission is Submission.SUBMITTED:
+        return render(locale, f"trading.submitted_{intent.kind}", order_no=outcome.order_no)
+    if submission is Submission.FAILED:
+        return render(locale, "trading.failed", msg1=outcome.msg1 or outcome.msg_cd)
+    if submission is Submission.UNKNOWN:
+        return render(locale, "common.outcome_unknown")
+    if submission is Submission.ENV_CHANGED:
+        assert intent.environment is not None
+        return render(locale, "trading.env_changed", badge=badge(locale, intent.environment))
+    return render(locale, f"trading.{submission.value}")
 
 
-async def summary(services: Services, locale: str, intent: Intent) -> Markup:
+async def summary(core: Core, locale: str, intent: Intent) -> Markup:
     """One line that says what the confirmation was for."""
-    name = await _name(services, intent.code)
+    name = await _name(core, intent.code)
+    assert intent.environment is not None
     env_badge = badge(locale, intent.environment)
     side = _side(locale, intent.side)
     if intent.kind == ORDER:
@@ -106,16 +106,22 @@ async def summary(services: Services, locale: str, intent: Intent) -> Markup:
     )  # fmt: skip
 
 
-async def settled_note(services: Services, locale: str, item: Settled) -> Markup:
+async def ending(core: Core, locale: str, intent: Intent, key: str) -> str:
+    """The summary and one closing line (declined, expired)."""
+    return f"{await summary(core, locale, intent)}\n{render(locale, key)}"
+
+
+async def settled_note(core: Core, locale: str, item: Settled) -> Markup:
     """What became of an order whose answer was lost: found at KIS, or never placed."""
-    text = await summary(services, locale, item.intent)
+    text = await summary(core, locale, item.intent)
     if item.found:
         return render(locale, "trading.settled_found", summary=text, order_no=item.intent.order_no)
     return render(locale, "trading.settled_missing", summary=text)
 
 
-def order_line(locale: str, record: OrderRecord, records: Sequence[OrderRecord]) -> str:
+def order_line(locale: str, line: OrderLine) -> str:
     """One line of /orders: an order, a 정정 or a 취소, with its state."""
+    record = line.record
     common = {
         "order_no": record.order_no,
         "original": record.original_order_no,
@@ -125,46 +131,18 @@ def order_line(locale: str, record: OrderRecord, records: Sequence[OrderRecord])
         "price": _price(locale, record.price or None),
         "filled": number(record.filled_quantity),
         "total": number(record.quantity),
-        "state": render(locale, f"trading.state_{_state(record, records)}"),
+        "state": render(locale, f"trading.state_{line.state.value}"),
     }
-    if _is_cancel_row(record, records):
+    if line.kind is LineKind.CANCEL:
         return render(locale, "trading.orders_line_cancel", **common)
-    if record.original_order_no:
+    if line.kind is LineKind.MODIFY:
         return render(locale, "trading.orders_line_modify", **common)
     return render(locale, "trading.orders_line", **common)
 
 
-def _is_cancel_row(record: OrderRecord, records: Sequence[OrderRecord]) -> bool:
-    """A 취소 line: it points at an order and is cancelled, and nothing points at it.
-
-    (A 정정 line cancelled later is pointed at by that cancel's own line.)
-    """
-    if not record.original_order_no or not record.cancelled:
-        return False
-    return not any(r.original_order_no == record.order_no for r in records)
-
-
-def _state(record: OrderRecord, records: Sequence[OrderRecord]) -> str:
-    state = record.state.value
-    # Nothing open, filled or cancelled: the whole order was moved by a 정정.
-    moved = record.remaining_quantity == 0 and any(
-        r.original_order_no == record.order_no and not _is_cancel_row(r, records) for r in records
-    )
-    return "modified" if state == "open" and moved else state
-
-
-def is_open(record: OrderRecord, records: Sequence[OrderRecord]) -> bool:
-    """An order line with shares still open (a cancel line never is)."""
-    return record.remaining_quantity > 0 and not _is_cancel_row(record, records)
-
-
-async def _name(services: Services, code: str) -> str:
-    try:
-        symbol = (await services.symbols.get()).by_code(code)
-    except Exception:  # names are a nicety: never let them break an outcome message
-        logger.warning("symbol directory unavailable for an order message")
-        symbol = None
-    return f"{symbol.name}({code})" if symbol else code
+async def _name(core: Core, code: str) -> str:
+    name = await core.securities.name(code)
+    return f"{name}({code})" if name else code
 
 
 def badge(locale: str, environment: Environment) -> Markup:

@@ -1,4 +1,4 @@
-"""The composition root: builds the Telegram Application and wires the services into it.
+"""The composition root: builds the Telegram Application and wires the core into it.
 
 `build_application` is what `kisbot run`, `kisbot demo` and the tests use; its keyword arguments
 are the seams (the Bot API request objects, `AiohttpRequest` by default; the clock; the
@@ -22,11 +22,12 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from handlers import register_handlers
-from handlers.common import SERVICES_KEY, SETTINGS_KEY
+from handlers.commands import COMMANDS
+from handlers.common import CORE_KEY, SETTINGS_KEY
 from handlers.i18n import render
-from handlers.texts.common import COMMAND_MENU
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import ConfigError, Settings, load_settings
+from kisbot.core import build_core
 from kisbot.logs import configure_logging, redactor
 from kisbot.services import open_services
 from kisbot.store.errors import StoreError
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CLOCK_KEY = "clock"
+SERVICES_KEY = "services"
 WARM_UP_KEY = "warm_up_tasks"
 
 
@@ -87,6 +89,7 @@ async def _open(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     services = await open_services(settings, clock=application.bot_data[CLOCK_KEY])
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[CORE_KEY] = build_core(services)
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
     tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
     if settings.market_hours_only:
@@ -100,6 +103,7 @@ async def _close(application: Application) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    application.bot_data.pop(CORE_KEY, None)
     services = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
         await services.aclose()
@@ -110,7 +114,8 @@ async def register_commands(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     for locale, language_code in ((settings.locale, None), ("en", "en"), ("ko", "ko")):
         commands = [
-            BotCommand(name, render(locale, f"common.menu.{name}")) for name in COMMAND_MENU
+            BotCommand(command.name, render(locale, f"commands.{command.name}.menu"))
+            for command in COMMANDS
         ]
         await application.bot.set_my_commands(commands, language_code=language_code)
 

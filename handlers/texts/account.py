@@ -39,3 +39,18 @@ register(
         },
     },
 )
+
+# The command menu (setMyCommands, plain text) and the /help line of this feature's commands.
+register(
+    "commands",
+    {
+        "ko": {
+            "balance.menu": "잔고와 평가손익",
+            "balance.help": "<code>/balance</code> — 보유 종목, 평가손익, 예수금",
+        },
+        "en": {
+            "balance.menu": "Holdings and P/L",
+            "balance.help": "<code>/balance</code> — holdings, P/L and cash",
+        },
+    },
+)

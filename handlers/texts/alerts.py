@@ -29,11 +29,6 @@ register(
             "-{value} (하락)",
             "percent_range": "등락률 <code>{value}</code> 은(는) 0%보다 크고 {limit}% 이하여야 "
             "합니다 (가격제한폭).",
-            "unknown_symbol": "<code>{text}</code> 종목을 찾을 수 없습니다. 6자리 종목코드로 "
-            "쓰세요. 예: <code>/alert 005930 above 72000</code>",
-            "ambiguous": "<code>{text}</code> 에 정확히 맞는 종목이 없습니다. 후보: {candidates}"
-            "\n종목코드로 다시 쓰세요.",
-            "names_unavailable": "종목명 목록을 지금 불러올 수 없습니다. 6자리 종목코드로 쓰세요.",
             "too_many": "알림은 {limit}개까지 만들 수 있습니다. /alerts 에서 정리하세요.",
             "unalert_usage": "형식: <code>/unalert 번호</code> — 번호는 /alerts 에서 확인하세요.",
             "bad_number": "<code>{value}</code> 은(는) 알림 번호가 아닙니다. 형식: "
@@ -61,7 +56,6 @@ register(
             "{time}",
             "button_price": "현재가 보기",
             "button_remove": "알림 삭제",
-            "price_toast": "{name} ({code}) {price} {arrow} {change} · {time}",
         },
         "en": {
             "usage": "I could not read that alert.\n" + _FORM_EN,
@@ -76,12 +70,6 @@ register(
             "-{value} (down)",
             "percent_range": "The move <code>{value}</code> must be above 0% and at most "
             "{limit}% (the daily price limit).",
-            "unknown_symbol": "No stock <code>{text}</code> found. Use the 6-character code, "
-            "e.g. <code>/alert 005930 above 72000</code>",
-            "ambiguous": "Nothing matches <code>{text}</code> exactly. Did you mean: "
-            "{candidates}\nWrite the code instead.",
-            "names_unavailable": "Stock names cannot be loaded right now. Use the 6-character "
-            "code.",
             "too_many": "You can have at most {limit} alerts. Remove some (see /alerts).",
             "unalert_usage": "Form: <code>/unalert ID</code> — see /alerts for the ids.",
             "bad_number": "<code>{value}</code> is not an alert id. Form: "
@@ -109,7 +97,29 @@ register(
             "{time}",
             "button_price": "Price now",
             "button_remove": "Remove alert",
-            "price_toast": "{name} ({code}) {price} {arrow} {change} · {time}",
+        },
+    },
+)
+
+# The command menu (setMyCommands, plain text) and the /help line of this feature's commands.
+register(
+    "commands",
+    {
+        "ko": {
+            "alert.menu": "가격 알림 — /alert 005930 above 72000",
+            "alert.help": "<code>/alert 종목 above|below 가격 [repeat]</code>, <code>/alert 종목 +N%|-N%</code> — 가격 알림 (이상, 이하, &gt;, &lt; 도 됩니다; 예: <code>/alert 005930 above 75000</code>)",
+            "alerts.menu": "알림 목록",
+            "alerts.help": "<code>/alerts</code> — 알림 목록",
+            "unalert.menu": "알림 삭제 — /unalert 번호",
+            "unalert.help": "<code>/unalert 3</code> — 알림 삭제",
+        },
+        "en": {
+            "alert.menu": "Price alert — /alert 005930 above 72000",
+            "alert.help": "<code>/alert STOCK above|below PRICE [repeat]</code>, <code>/alert STOCK +N%|-N%</code> — price alert (also &gt; &lt;; e.g. <code>/alert 005930 above 75000</code>)",
+            "alerts.menu": "List alerts",
+            "alerts.help": "<code>/alerts</code> — list your alerts",
+            "unalert.menu": "Remove an alert — /unalert ID",
+            "unalert.help": "<code>/unalert 3</code> — remove an alert",
         },
     },
 )

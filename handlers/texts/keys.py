@@ -67,9 +67,6 @@ register(
             "button_cancel": "취소",
             "toast_done": "완료했습니다.",
             "toast_cancelled": "취소했습니다.",
-            "toast_not_owner": "본인의 요청만 확인하거나 취소할 수 있습니다.",
-            "toast_not_pending": "이미 처리된 요청입니다.",
-            "toast_expired": "시간이 지났습니다. 다시 요청하세요.",
             "forget_usage": "/forget 은 단어 없이 보냅니다: <code>/forget</code>",
             "forget_nothing": "저장된 내 정보가 없습니다.",
             "forget_confirm": "⚠️ 내 정보를 모두 삭제할까요?\n• 키: {keys}\n• 가격 알림 {alerts}개\n"
@@ -134,9 +131,6 @@ register(
             "button_cancel": "Cancel",
             "toast_done": "Done.",
             "toast_cancelled": "Cancelled.",
-            "toast_not_owner": "Only the person who asked can confirm or cancel this.",
-            "toast_not_pending": "This was already handled.",
-            "toast_expired": "Too late: this has expired. Ask again.",
             "forget_usage": "/forget takes no words: <code>/forget</code>",
             "forget_nothing": "Nothing is stored about you.",
             "forget_confirm": "⚠️ Delete all your data?\n• Keys: {keys}\n• {alerts} price alert(s)\n"
@@ -150,6 +144,29 @@ register(
             "forget_cancelled": "Cancelled. Nothing was deleted.",
             "forget_expired": "Expired. Nothing was deleted.",
             "none": "none",
+        },
+    },
+)
+
+# The command menu (setMyCommands, plain text) and the /help line of this feature's commands.
+register(
+    "commands",
+    {
+        "ko": {
+            "setkey.menu": "KIS 키 등록 (개인 대화에서만)",
+            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code> — KIS 키 등록 (개인 대화에서만, mock 또는 real)",
+            "mode.menu": "모의/실전 계좌 전환",
+            "mode.help": "<code>/mode real</code> — 모의/실전 계좌 전환 (<code>/mode</code> 만 쓰면 상태)",
+            "forget.menu": "내 정보 모두 삭제",
+            "forget.help": "<code>/forget</code> — 내 키, 토큰, 알림을 모두 삭제",
+        },
+        "en": {
+            "setkey.menu": "Register a KIS key (private chat only)",
+            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code> — register a KIS key (private chat only; mock or real)",
+            "mode.menu": "Switch between mock and real",
+            "mode.help": "<code>/mode real</code> — switch between mock and real (<code>/mode</code> shows)",
+            "forget.menu": "Delete all my data",
+            "forget.help": "<code>/forget</code> — delete your keys, tokens and alerts",
         },
     },
 )

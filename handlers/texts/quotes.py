@@ -20,18 +20,6 @@ register(
                 "일수 <code>{given}</code>은(는) 쓸 수 없습니다: 1부터 {most}까지의 정수로 "
                 "적어 주세요.\n예: <code>/daily 005930 20</code>"
             ),
-            "unknown_name": (
-                "<code>{query}</code>에 해당하는 종목을 찾지 못했습니다.\n"
-                "6자리 종목코드(예: 005930)나 정확한 종목명(예: 삼성전자)으로 적어 주세요.\n{form}"
-            ),
-            "names_unavailable": (
-                "지금은 종목명 목록을 불러올 수 없어 <code>{query}</code>을(를) 찾을 수 없습니다.\n"
-                "6자리 종목코드(예: 005930)로 적어 주세요.\n{form}"
-            ),
-            "price_form": "사용법: <code>/price 종목코드|종목명</code>",
-            "daily_form": "사용법: <code>/daily 종목코드|종목명 [일수]</code>",
-            "choose": "<code>{query}</code>에 해당하는 종목이 여러 개입니다. 하나를 고르세요:",
-            "picked": "선택: <b>{name}</b> <code>{code}</code>",
             "refresh": "🔄 새로고침",
             "heading": "{badge} <b>{name}</b> <code>{code}</code>",
             "heading_code": "{badge} <code>{code}</code>",
@@ -49,6 +37,7 @@ register(
             "col_change": "대비",
             "col_volume": "거래량",
             "chart_caption": "{name} ({code}) 최근 {count}거래일",
+            "price_toast": "{name} ({code}) {price} {arrow} {change} · {time}",
         },
         "en": {
             "price_usage": (
@@ -65,18 +54,6 @@ register(
                 "<code>{given}</code> is not a number of days: give a whole number from 1 to "
                 "{most}.\nExample: <code>/daily 005930 20</code>"
             ),
-            "unknown_name": (
-                "No stock matches <code>{query}</code>.\n"
-                "Give a 6-character code (e.g. 005930) or the exact name (e.g. 삼성전자).\n{form}"
-            ),
-            "names_unavailable": (
-                "Stock names cannot be loaded right now, so <code>{query}</code> cannot be "
-                "looked up.\nUse the 6-character code (e.g. 005930).\n{form}"
-            ),
-            "price_form": "Usage: <code>/price CODE|NAME</code>",
-            "daily_form": "Usage: <code>/daily CODE|NAME [N]</code>",
-            "choose": "Several stocks match <code>{query}</code>. Pick one:",
-            "picked": "Selected: <b>{name}</b> <code>{code}</code>",
             "refresh": "🔄 Refresh",
             "heading": "{badge} <b>{name}</b> <code>{code}</code>",
             "heading_code": "{badge} <code>{code}</code>",
@@ -94,6 +71,26 @@ register(
             "col_change": "Change",
             "col_volume": "Volume",
             "chart_caption": "{name} ({code}), last {count} trading days",
+            "price_toast": "{name} ({code}) {price} {arrow} {change} · {time}",
+        },
+    },
+)
+
+# The command menu (setMyCommands, plain text) and the /help line of this feature's commands.
+register(
+    "commands",
+    {
+        "ko": {
+            "price.menu": "현재가 — /price 삼성전자",
+            "price.help": "<code>/price 종목코드|종목명</code> — 현재가, 등락, 거래량 (예: <code>/price 삼성전자</code>)",
+            "daily.menu": "일별 시세와 차트 — /daily 005930 20",
+            "daily.help": "<code>/daily 종목코드|종목명 [일수]</code> — 최근 거래일 시세표와 차트 (일수 1–100, 기본 10; 예: <code>/daily 005930 20</code>)",
+        },
+        "en": {
+            "price.menu": "Current price — /price 005930",
+            "price.help": "<code>/price CODE|NAME</code> — current price, change, volume (e.g. <code>/price 005930</code>)",
+            "daily.menu": "Daily prices and chart — /daily 005930 20",
+            "daily.help": "<code>/daily CODE|NAME [N]</code> — the last N trading days, table and chart (1–100, default 10; e.g. <code>/daily 005930 20</code>)",
         },
     },
 )

@@ -16,22 +16,16 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kisbot.accounts import Accounts
 from kisbot.alerts import rules
 from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
-from kisbot.kis import (
-    Credential,
-    KisAuthError,
-    KisError,
-    KisService,
-    Priority,
-    Quote,
-)
+from kisbot.kis import KisAuthError, KisError, Priority, Quote
 from kisbot.kis.client import MULTI_QUOTE_MAX, KisClient
-from kisbot.kis.symbols import SymbolDirectory, SymbolSource
 from kisbot.market_hours import KrxCalendar
-from kisbot.store.database import Database
-from kisbot.store.repos.alerts import WatchedAlert, active_credentials
+from kisbot.securities import Securities
+from kisbot.store.repos import AlertRepo
+from kisbot.store.repos.alerts import WatchedAlert
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +49,7 @@ class TickReport:
 
 @dataclass(slots=True)
 class _KeyGroup:
-    credential: Credential
+    client: KisClient
     codes: set[str] = field(default_factory=set)
     alerts: list[WatchedAlert] = field(default_factory=list)
 
@@ -65,19 +59,19 @@ class AlertEngine:
 
     def __init__(
         self,
-        database: Database,
-        kis: KisService,
+        repo: AlertRepo,
+        accounts: Accounts,
+        securities: Securities,
         calendar: KrxCalendar,
         clock: Clock,
         *,
-        symbols: SymbolSource | None = None,
         market_hours_only: bool = True,
     ) -> None:
-        self._database = database
-        self._kis = kis
+        self._repo = repo
+        self._accounts = accounts
+        self._securities = securities
         self._calendar = calendar
         self._clock = clock
-        self._symbols = symbols
         self._market_hours_only = market_hours_only
         self._lock = asyncio.Lock()
         self._keep_going: Callable[[], bool] = _always
@@ -111,7 +105,7 @@ class AlertEngine:
     async def _tick(self) -> TickReport:
         if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
             return TickReport(market_closed=True)
-        alerts = await self._database.alerts.list_watched()
+        alerts = await self._repo.list_watched()
         report = TickReport(alerts=len(alerts))
         if not alerts:
             return report
@@ -119,39 +113,36 @@ class AlertEngine:
         report.keys = len(groups)
         report.codes = sum(len(group.codes) for group in groups.values())
         fetched = await self._fetch_all(list(groups.values()))
-        names = _Names(self._symbols)
-        chats = await self._database.alerts.chat_ids(alert.user_id for alert in alerts)
+        chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
         for group, (quotes, calls, failed) in zip(groups.values(), fetched, strict=True):
             report.calls += calls
             report.failed_keys += failed
             for alert in group.alerts:
                 quote = quotes.get(alert.code)
                 if quote is not None:
-                    await self._evaluate(alert, quote, names, chats, report)
+                    await self._evaluate(alert, quote, chats, report)
         return report
 
     async def _group(self, alerts: list[WatchedAlert]) -> dict[KeyId, _KeyGroup]:
         """Alerts by the app key that will poll them (each user's active credential)."""
-        credentials = await active_credentials(
-            self._database.sessions, self._database.vault, (alert.user_id for alert in alerts)
-        )
+        clients = await self._accounts.active_clients(alert.user_id for alert in alerts)
         groups: dict[KeyId, _KeyGroup] = {}
         for alert in alerts:
-            credential = credentials.get(alert.user_id)
-            if credential is None:
+            client = clients.get(alert.user_id)
+            if client is None:
                 continue
-            key = (credential.app_key, credential.environment.value)
+            key = (client.credential.app_key, client.environment.value)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = _KeyGroup(credential)
+                group = groups[key] = _KeyGroup(client)
             group.alerts.append(alert)
             group.codes.add(alert.code)
         return groups
 
     async def _fetch_all(self, groups: list[_KeyGroup]) -> list[tuple[dict[str, Quote], int, int]]:
         """For each group: quotes by code, the calls made, and 1 if the key failed."""
-        mock = [group for group in groups if group.credential.environment.is_mock]
-        real = [group for group in groups if not group.credential.environment.is_mock]
+        mock = [group for group in groups if group.client.environment.is_mock]
+        real = [group for group in groups if not group.client.environment.is_mock]
         in_batches, one_by_one = await asyncio.gather(
             self._fetch_in_batches(real), asyncio.gather(*map(self._fetch_one_by_one, mock))
         )
@@ -161,7 +152,7 @@ class AlertEngine:
     async def _fetch_one_by_one(self, group: _KeyGroup) -> tuple[dict[str, Quote], int, int]:
         # Mock has no multi-quote; at 1 call/s the calls go one after another, and the tick
         # can stop between them when the bot shuts down.
-        client = self._kis.client(group.credential)
+        client = group.client
         quotes: dict[str, Quote] = {}
         calls = 0
         for code in sorted(group.codes):
@@ -190,7 +181,7 @@ class AlertEngine:
         fetched: list[tuple[dict[str, Quote], int, int]] = []
         jobs: list[list[tuple[int, KisClient, list[str]]]] = []
         for index, group in enumerate(groups):
-            client = self._kis.client(group.credential)
+            client = group.client
             codes = sorted(group.codes)
             batches = [
                 codes[i : i + MULTI_QUOTE_MAX] for i in range(0, len(codes), MULTI_QUOTE_MAX)
@@ -223,7 +214,6 @@ class AlertEngine:
         self,
         alert: WatchedAlert,
         quote: Quote,
-        names: _Names,
         chats: dict[int, int],
         report: TickReport,
     ) -> None:
@@ -231,7 +221,7 @@ class AlertEngine:
         prev_close = quote.prev_close or alert.reference_price or 0
         if alert.state == "fired":
             if rules.has_reset(kind, threshold, quote.price, prev_close):
-                report.rearmed += await self._database.alerts.rearm_fired(alert.id)
+                report.rearmed += await self._repo.rearm_fired(alert.id)
             return
         now = self._clock.now()
         if not rules.condition_holds(kind, threshold, quote.price, prev_close):
@@ -241,7 +231,7 @@ class AlertEngine:
         fired = FiredAlert(
             number=alert.number,
             code=alert.code,
-            name=quote.name or await names.of(alert.code),
+            name=quote.name or await self._securities.name(alert.code),
             kind=kind,
             threshold=threshold,
             price=quote.price,
@@ -249,7 +239,7 @@ class AlertEngine:
             repeat=alert.repeat,
             fired_at=now,
         )
-        message = await self._database.alerts.fire(
+        message = await self._repo.fire(
             alert.id,
             chats.get(alert.user_id, alert.user_id),
             fired.plain_text(),
@@ -275,22 +265,3 @@ def _log_failure(error: KisError) -> bool:
 
 def _always() -> bool:
     return True
-
-
-class _Names:
-    """Stock names for the alerts that fire, read from the symbol directory on first need."""
-
-    def __init__(self, symbols: SymbolSource | None) -> None:
-        self._symbols = symbols
-        self._directory: SymbolDirectory | None = None
-        self._tried = symbols is None
-
-    async def of(self, code: str) -> str | None:
-        if not self._tried:
-            self._tried = True
-            try:
-                self._directory = await self._symbols.get()  # type: ignore[union-attr]
-            except Exception:  # names are a nicety; an alert goes out without one
-                self._directory = None
-        symbol = self._directory.by_code(code) if self._directory is not None else None
-        return symbol.name if symbol is not None else None

@@ -20,6 +20,7 @@ from enum import StrEnum
 from kisbot.problems import Problem
 
 MAX_PRICE = 100_000_000  # won; far above any KRX share price
+MAX_ALERT_NUMBER = 2**31 - 1  # the largest short id the store can hold (32-bit on PostgreSQL)
 MAX_PERCENT = Decimal(30)  # KRX's daily band is ±30% of the base price
 REARM_MARGIN = Decimal("0.01")  # back 1% past the target before a repeating alert re-arms
 REPEAT_COOLDOWN = timedelta(minutes=5)
@@ -111,8 +112,11 @@ def parse_alert_number(args: Sequence[str]) -> int:
     if len(args) != 1:
         raise Problem("alerts.unalert_usage")
     text = args[0].removeprefix("#")
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or not text.strip("0"):
         raise Problem("alerts.bad_number", value=args[0])
+    if len(text) > len(str(MAX_ALERT_NUMBER)) or int(text) > MAX_ALERT_NUMBER:
+        # No alert can have it (the column is a 32-bit integer): nothing to look up.
+        raise Problem("alerts.no_such", number=text.lstrip("0"))
     return int(text)
 
 

@@ -1,64 +1,119 @@
-"""The alert commands as plain async calls: create, list and remove a user's alerts.
+"""The alerts feature: create, list and remove a user's alerts; check them; deliver what fired.
 
 `/alert` needs the user's registered key: the current quote is read with it (at the user's
 priority) to check the code, show where the price stands and, for percent alerts, to keep the
-previous close the move is measured from.
+previous close the move is measured from. The stock comes from the one resolver, so an
+ambiguous name gives `AlertChoices` to pick from, as /price does.
+
+The background half — a round of checks (`check`) and delivering the outbox (`deliver`) — is
+plain async methods; the Telegram side only schedules them and sends what `deliver` hands it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
+from enum import StrEnum
 
+from kisbot.accounts import Accounts
 from kisbot.alerts import rules
-from kisbot.alerts.delivery import resume_user
-from kisbot.clock import KST
-from kisbot.kis import Quote, is_stock_code, normalize_code
-from kisbot.kis.symbols import SymbolDirectory
+from kisbot.alerts.delivery import DeliveryReport, Sender, deliver_due, resume_user
+from kisbot.alerts.engine import AlertEngine, TickReport
+from kisbot.alerts.rules import AlertRequest
+from kisbot.clock import KST, Clock
+from kisbot.kis import KisClient, Quote
 from kisbot.problems import Problem
-from kisbot.services import Services
+from kisbot.securities import Choices, Securities
+from kisbot.store.database import Database
 from kisbot.store.models import Alert
 
 MAX_ALERTS_PER_USER = 100
+
+
+class AlertState(StrEnum):
+    ACTIVE = "active"  # watching
+    PAUSED = "paused"  # the user blocked the bot; resumes when they write again
+    FIRED = "fired"  # a one-shot alert that fired
+    REARMING = "rearming"  # a repeating alert that fired; watching again once the price moves back
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """One of the user's alerts as a reply shows it."""
+
+    number: int  # the short id /unalert takes
+    code: str
+    name: str | None
+    kind: str
+    threshold: Decimal
+    repeat: bool
+    state: AlertState
+    fired_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedAlert:
     """A new alert, the quote read when it was made, and whether it already holds."""
 
-    alert: Alert
-    name: str | None
+    alert: AlertView
     quote: Quote
     holds_now: bool
 
 
 @dataclass(frozen=True, slots=True)
-class ListedAlert:
-    alert: Alert
-    name: str | None
+class AlertChoices:
+    """`/alert NAME …` where NAME fits several stocks: pick one, then the same alert."""
+
+    choices: Choices
+    request: AlertRequest
 
 
-class AlertService:
-    """A user's alerts, over the services container."""
+class Alerts:
+    """A user's alerts, the rounds that check them, and the outbox that delivers them."""
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    def __init__(
+        self,
+        database: Database,
+        accounts: Accounts,
+        securities: Securities,
+        engine: AlertEngine,
+        clock: Clock,
+    ) -> None:
+        self._database = database
+        self._repo = database.alerts
+        self._accounts = accounts
+        self._securities = securities
+        self._engine = engine
+        self._clock = clock
 
-    async def create(self, user_id: int, args: Sequence[str]) -> CreatedAlert:
-        """Store the alert `args` describe; raise Problem for anything the user can fix."""
-        request = rules.parse_alert(args)
-        credential = await self._services.database.credentials.get_active(user_id)
-        if credential is None:
-            raise Problem("common.no_credential")
-        code, name = await self._resolve(request.target)
-        alerts = self._services.database.alerts
-        if len(await alerts.list_for_user(user_id, include_repeating=True)) >= MAX_ALERTS_PER_USER:
+    # -- commands ---------------------------------------------------------------------------
+
+    async def create(self, user_id: int, words: Sequence[str]) -> CreatedAlert | AlertChoices:
+        """`/alert CODE|NAME condition [repeat]`: store it, or the stocks NAME may mean."""
+        request = rules.parse_alert(words)
+        client = await self._accounts.client(user_id)  # a key is needed before anything else
+        found = await self._securities.resolve(request.target)
+        if isinstance(found, Choices):
+            return AlertChoices(found, request)
+        return await self._create(user_id, client, found.code, request)
+
+    async def create_for(self, user_id: int, code: str, request: AlertRequest) -> CreatedAlert:
+        """Store the alert `request` describes on the stock with this code (a picked choice)."""
+        return await self._create(user_id, await self._accounts.client(user_id), code, request)
+
+    async def _create(
+        self, user_id: int, client: KisClient, code: str, request: AlertRequest
+    ) -> CreatedAlert:
+        if len(await self._repo.list_for_user(user_id, include_repeating=True)) >= (
+            MAX_ALERTS_PER_USER
+        ):
             raise Problem("alerts.too_many", limit=MAX_ALERTS_PER_USER)
-        quote = await self._services.kis.client(credential).quote(code)
-        alert = await alerts.add(
+        quote = await client.quote(code)
+        alert = await self._repo.add(
             user_id,
-            code,
+            quote.code or code,
             request.kind.value,
             request.threshold,
             reference_price=quote.prev_close or quote.price,
@@ -66,52 +121,62 @@ class AlertService:
             cooldown_seconds=int(rules.REPEAT_COOLDOWN.total_seconds()) if request.repeat else 0,
         )
         holds = rules.condition_holds(alert.kind, alert.threshold, quote.price, quote.prev_close)
-        return CreatedAlert(alert, name or quote.name, quote, holds)
+        name = quote.name or await self._securities.name(alert.code)
+        return CreatedAlert(_view(alert, name), quote, holds)
 
-    async def list_alerts(self, user_id: int) -> list[ListedAlert]:
+    async def list(self, user_id: int) -> list[AlertView]:
         """Active, paused and re-arming alerts, and those that fired today (KST)."""
-        alerts = await self._services.database.alerts.list_for_user(
+        alerts = await self._repo.list_for_user(
             user_id, fired_since=self._start_of_day(), include_repeating=True
         )
-        directory = await self._directory()
-        return [ListedAlert(alert, _name(directory, alert.code)) for alert in alerts]
+        return [_view(alert, await self._securities.name(alert.code)) for alert in alerts]
 
-    async def remove(self, user_id: int, number: int) -> None:
-        """Delete the user's alert with this short id; Problem if there is none."""
-        if not await self._services.database.alerts.delete(user_id, number):
+    async def remove(self, user_id: int, words: Sequence[str]) -> int:
+        """`/unalert ID`: delete the user's alert with this short id; the id."""
+        number = rules.parse_alert_number(words)
+        await self.remove_number(user_id, number)
+        return number
+
+    async def remove_number(self, user_id: int, number: int) -> None:
+        """Delete the user's alert with this short id; Problem alerts.no_such if there is none."""
+        if not await self._repo.delete(user_id, number):
             raise Problem("alerts.no_such", number=number)
 
     async def resume(self, user_id: int) -> int:
         """Re-activate alerts paused while the user had blocked the bot; how many."""
-        return await resume_user(self._services.database, user_id)
+        return await resume_user(self._database, user_id)
 
-    async def _resolve(self, text: str) -> tuple[str, str | None]:
-        """The code (and name, if known) for a code or an exactly matching name."""
-        directory = await self._directory()
-        if is_stock_code(text.strip()):
-            code = normalize_code(text)
-            return code, _name(directory, code)
-        if directory is None or not directory.available:
-            raise Problem("alerts.names_unavailable", text=text)
-        match = directory.lookup(text)
-        if match.exact is not None:
-            return match.exact.code, match.exact.name
-        if match.candidates:
-            names = ", ".join(f"{s.name}({s.code})" for s in match.candidates[:5])
-            raise Problem("alerts.ambiguous", text=text, candidates=names)
-        raise Problem("alerts.unknown_symbol", text=text)
+    # -- the background half ----------------------------------------------------------------
 
-    async def _directory(self) -> SymbolDirectory | None:
-        try:
-            return await self._services.symbols.get()
-        except Exception:  # names are optional; codes always work
-            return None
+    async def check(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
+        """One round of checks over every user's alerts; what fired waits in the outbox."""
+        return await self._engine.tick(keep_going)
+
+    async def deliver(self, send: Sender) -> DeliveryReport:
+        """Hand every due outbox message this process can claim to `send`, once each."""
+        return await deliver_due(self._database, send, self._clock)
 
     def _start_of_day(self) -> datetime:
-        today = self._services.clock.now().astimezone(KST).date()
+        today = self._clock.now().astimezone(KST).date()
         return datetime.combine(today, time(0), KST)
 
 
-def _name(directory: SymbolDirectory | None, code: str) -> str | None:
-    symbol = directory.by_code(code) if directory is not None else None
-    return symbol.name if symbol is not None else None
+def _view(alert: Alert, name: str | None) -> AlertView:
+    return AlertView(
+        number=alert.number,
+        code=alert.code,
+        name=name,
+        kind=alert.kind,
+        threshold=alert.threshold,
+        repeat=alert.repeat,
+        state=_state(alert),
+        fired_at=alert.last_fired_at,
+    )
+
+
+def _state(alert: Alert) -> AlertState:
+    if alert.state == "paused":
+        return AlertState.PAUSED
+    if alert.state == "fired" and alert.last_fired_at is not None:
+        return AlertState.REARMING if alert.repeat else AlertState.FIRED
+    return AlertState.ACTIVE

@@ -39,17 +39,20 @@ def normalize_text(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SymbolMatch:
-    """What a lookup found: the exact symbol if any, then other likely ones, best first."""
+    """What a lookup found: the exact symbol if any, then names holding the text (`candidates`),
+    then names only spelled alike (`similar`, a typo's likely meaning), best first."""
 
     query: str
     exact: Symbol | None = None
     candidates: tuple[Symbol, ...] = ()
     code: str | None = None  # the code to use: the exact match's, or the text itself if code-shaped
+    similar: tuple[Symbol, ...] = ()
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:
-        """The exact match (if any) followed by the candidates."""
-        return (self.exact, *self.candidates) if self.exact else self.candidates
+        """The exact match (if any), the candidates, then the similar names."""
+        found = (*self.candidates, *self.similar)
+        return (self.exact, *found) if self.exact else found
 
 
 class SymbolDirectory:
@@ -96,37 +99,42 @@ class SymbolDirectory:
             return SymbolMatch(query=text, exact=by_code, code=by_code.code)
         exact = self._by_name.get(key)
         code_shaped = key.upper() if looks_like_code(key) else None
-        candidates = self._candidates(key, exclude=exact, limit=limit)
+        seen: set[str] = {exact.code} if exact else set()
+        prefixed = [s for name, s in self._ranked if name.startswith(key)]
+        candidates = _take(
+            [
+                *sorted(prefixed, key=lambda s: (_GROUP_RANK.get(s.group, 2), len(s.name))),
+                *(s for name, s in self._ranked if key in name),
+            ],
+            seen,
+            limit,
+        )
+        room = limit - len(candidates)
+        similar = _take(self._fuzzy(key, limit), seen, room) if room > 0 else ()
         return SymbolMatch(
             query=text,
             exact=exact,
             candidates=candidates,
             code=exact.code if exact else code_shaped,
+            similar=similar,
         )
-
-    def _candidates(self, key: str, exclude: Symbol | None, limit: int) -> tuple[Symbol, ...]:
-        found: list[Symbol] = []
-        seen: set[str] = {exclude.code} if exclude else set()
-
-        def add(symbols: Iterable[Symbol]) -> None:
-            for symbol in symbols:
-                if len(found) >= limit:
-                    return
-                if symbol.code not in seen:
-                    seen.add(symbol.code)
-                    found.append(symbol)
-
-        prefixed = [s for name, s in self._ranked if name.startswith(key)]
-        add(sorted(prefixed, key=lambda s: (_GROUP_RANK.get(s.group, 2), len(s.name))))
-        add(s for name, s in self._ranked if key in name)
-        if len(found) < limit:
-            add(self._fuzzy(key, limit))
-        return tuple(found)
 
     def _fuzzy(self, key: str, limit: int) -> list[Symbol]:
         names = [name for name, _ in self._ranked]
         close = difflib.get_close_matches(key, names, n=limit, cutoff=0.6)
         return [self._by_name[name] for name in close]
+
+
+def _take(symbols: Iterable[Symbol], seen: set[str], limit: int) -> tuple[Symbol, ...]:
+    """Up to `limit` symbols not seen before, in order; marks them seen."""
+    found: list[Symbol] = []
+    for symbol in symbols:
+        if len(found) >= limit:
+            break
+        if symbol.code not in seen:
+            seen.add(symbol.code)
+            found.append(symbol)
+    return tuple(found)
 
 
 def _rank(symbol: Symbol) -> tuple[int, str, str]:

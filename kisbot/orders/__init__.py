@@ -1,36 +1,36 @@
 """Orders, cancels and modifies in two steps: draft → confirm exactly once → submit → record.
 
 Transport-neutral: callers pass what the user typed and who they are, and get plain dataclasses
-back; anything the user can put right is a `Problem` with a `trading.*` key. The store's
-conditional claim (pending → submitting) decides the single press that may submit; the winner
-sends once and records what KIS said. A lost answer leaves the intent `unknown`, and
-`reconcile` later settles it against today's orders — never by sending again.
+back; anything the user can put right is a `Problem` with a `trading.*` key. The confirmation
+engine (kisbot.confirmations) decides the single press that may submit; `submit` sends once and
+reports what KIS said. A lost answer leaves the intent `unknown`, and the reconciler later
+settles it against today's orders — never by sending again.
 
-    models     the plain data: Intent, drafts, Verdict/Outcome, Expired, Settled, TodaysOrders
+    models     the plain data: drafts, submissions, today's order lines, settled outcomes
     parsing    what the user typed: quantities, prices, order numbers
-    drafting   resolve a stock, check the price, create the pending intent
-    desk       the 확인/취소 presses: claim once, submit, record; expiry
-    reconcile  today's orders, and settling intents whose answer was lost
+    service    Orders: drafting, today's orders, reconciling (the face of the feature)
+    submit     sending a confirmed intent to KIS, once
+    lines      what each row of today's orders is (order, 정정, 취소) and its state
+    reconcile  settling intents whose answer was lost
 """
 
 from __future__ import annotations
 
-from kisbot.orders.desk import Desk
-from kisbot.orders.drafting import Drafting
 from kisbot.orders.models import (
     CANCEL,
     KINDS,
     MODIFY,
     ORDER,
-    REFUSED,
     ChangeDraft,
-    Expired,
-    Intent,
+    LineKind,
+    LineState,
+    OrderChoices,
     OrderDraft,
-    Outcome,
+    OrderLine,
     Settled,
+    Submission,
+    SubmitOutcome,
     TodaysOrders,
-    Verdict,
 )
 from kisbot.orders.parsing import (
     MAX_PRICE,
@@ -40,12 +40,8 @@ from kisbot.orders.parsing import (
     parse_quantity,
     same_order_no,
 )
-from kisbot.orders.reconcile import RECONCILE_GRACE, Reconciliation
-
-
-class Orders(Drafting, Desk, Reconciliation):
-    """The trading service over the store, the symbols and the user's KIS client."""
-
+from kisbot.orders.reconcile import RECONCILE_GRACE, Reconciler
+from kisbot.orders.service import Orders
 
 __all__ = [
     "CANCEL",
@@ -55,16 +51,18 @@ __all__ = [
     "MODIFY",
     "ORDER",
     "RECONCILE_GRACE",
-    "REFUSED",
     "ChangeDraft",
-    "Expired",
-    "Intent",
+    "LineKind",
+    "LineState",
+    "OrderChoices",
     "OrderDraft",
+    "OrderLine",
     "Orders",
-    "Outcome",
+    "Reconciler",
     "Settled",
+    "Submission",
+    "SubmitOutcome",
     "TodaysOrders",
-    "Verdict",
     "parse_order_no",
     "parse_price",
     "parse_quantity",

@@ -1,84 +1,35 @@
-"""The trading feature's plain data: intents, drafts, what a press came to, settled outcomes."""
+"""The trading feature's plain data: drafts, what a submission came to, today's order lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
+from kisbot.confirmations import Intent
 from kisbot.kis import BuyingPower, Environment, OpenOrder, OrderRecord, Quote, Side
-from kisbot.store.models import Confirmation
+from kisbot.securities import Choices
 
 ORDER, CANCEL, MODIFY = "order", "cancel", "modify"
 KINDS = (ORDER, CANCEL, MODIFY)
 
 
-class Verdict(StrEnum):
-    """What became of a press on 확인 or 취소."""
+class Submission(StrEnum):
+    """What became of a confirmed order, cancel or modify."""
 
     SUBMITTED = "submitted"  # KIS took it: order_no
     FAILED = "failed"  # KIS refused it: msg_cd, msg1
-    UNKNOWN = "unknown"  # sent, answer lost: reconcile later
+    UNKNOWN = "unknown"  # sent, answer lost: reconciled later
     NOT_SENT = "not_sent"  # KIS could not be reached; nothing went out
-    ENV_CHANGED = "env_changed"  # the user switched accounts since; nothing went out
-    NOT_OPEN = "not_open"  # the order to cancel or modify is no longer open
-    DECLINED = "declined"  # the owner pressed 취소
-    NOT_YOURS = "not_yours"  # another user's press: nothing happens
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"  # pressed after 취소
-    DONE = "done"  # already confirmed (a second or concurrent press)
-    MISSING = "missing"  # no such confirmation
-
-
-# Presses that changed nothing: the answer is a short toast.
-REFUSED = frozenset(
-    {Verdict.NOT_YOURS, Verdict.EXPIRED, Verdict.CANCELLED, Verdict.DONE, Verdict.MISSING}
-)
+    ENV_CHANGED = "env_changed"  # the user switched accounts since the draft; nothing went out
+    NOT_OPEN = "not_open"  # the order to cancel or modify is no longer open; nothing went out
 
 
 @dataclass(frozen=True, slots=True)
-class Intent:
-    """A confirmation row of this feature, as plain data."""
-
-    id: str
-    user_id: int
-    kind: str
-    state: str
-    environment: Environment
-    code: str
-    quantity: int | None
-    price: int | None  # None: market order (order) or whole remainder (cancel)
-    side: Side | None = None
-    target_order_no: str = ""
-    chat_id: int | None = None
-    message_id: int | None = None
+class SubmitOutcome:
+    submission: Submission
     order_no: str = ""
     msg_cd: str = ""
     msg1: str = ""
-    expires_at: datetime | None = None
-    claimed_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Confirmation) -> Intent:
-        return cls(
-            id=row.id,
-            user_id=row.user_id,
-            kind=row.kind,
-            state=row.state,
-            environment=Environment(row.environment or "mock"),
-            code=row.code or "",
-            quantity=row.quantity,
-            price=row.price,
-            side=Side(row.side) if row.side else None,
-            target_order_no=row.target_order_no or "",
-            chat_id=row.chat_id,
-            message_id=row.message_id,
-            order_no=row.kis_order_no or "",
-            msg_cd=row.msg_cd or "",
-            msg1=row.msg1 or "",
-            expires_at=_aware(row.expires_at),
-            claimed_at=_aware(row.claimed_at),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +53,16 @@ class OrderDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderChoices:
+    """`/buy NAME QTY [PRICE]` where NAME fits several stocks: pick one, then the same order."""
+
+    choices: Choices
+    side: Side
+    quantity: int
+    price: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeDraft:
     """A pending cancel or modify of an open order."""
 
@@ -111,29 +72,38 @@ class ChangeDraft:
     whole: bool  # the whole open remainder
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    verdict: Verdict
-    intent: Intent | None = None
-    order_no: str = ""
-    msg_cd: str = ""
-    msg1: str = ""
+class LineKind(StrEnum):
+    ORDER = "order"  # an order as placed
+    MODIFY = "modify"  # a 정정: a new order number pointing at the one it changed
+    CANCEL = "cancel"  # a 취소: points at the order it cancelled
+
+
+class LineState(StrEnum):
+    OPEN = "open"
+    PARTIAL = "partial"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    MODIFIED = "modified"  # nothing open, filled or cancelled: all of it moved by a 정정
 
 
 @dataclass(frozen=True, slots=True)
-class Expired:
-    """A confirmation that expired unanswered (any kind; `intent` for this feature's)."""
+class OrderLine:
+    """One line of /orders: a record, what kind of line it is, and its state."""
 
-    kind: str
-    user_id: int
-    chat_id: int | None
-    message_id: int | None
-    intent: Intent | None
+    record: OrderRecord
+    kind: LineKind
+    state: LineState
+
+    @property
+    def is_open(self) -> bool:
+        """Shares still open that a cancel can act on (a cancel line never is)."""
+        return self.kind is not LineKind.CANCEL and self.record.remaining_quantity > 0
 
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    """An unknown intent that reconciliation settled: found (order_no) or not placed."""
+    """An intent whose outcome was unknown, settled: found at KIS (order_no) or not placed."""
 
     intent: Intent
     found: bool
@@ -142,12 +112,10 @@ class Settled:
 @dataclass(frozen=True, slots=True)
 class TodaysOrders:
     environment: Environment
-    records: list[OrderRecord]
-    settled: list[Settled]
+    lines: list[OrderLine]
+    settled: list[Settled]  # settled while reading the list
     unsettled: list[Intent]  # still unknown: being checked
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    @property
+    def open_order_numbers(self) -> list[str]:
+        return [line.record.order_no for line in self.lines if line.is_open]

@@ -39,6 +39,7 @@ def _kosdaq(code: str, name: str, price: int, sector: str) -> Listing:
 
 LISTINGS: tuple[Listing, ...] = (
     _kospi("005930", "삼성전자", 71000, "전기·전자"),
+    _kospi("005935", "삼성전자우", 57300, "전기·전자"),
     _kospi("000660", "SK하이닉스", 182000, "전기·전자"),
     _kospi("373220", "LG에너지솔루션", 380000, "전기·전자"),
     _kospi("207940", "삼성바이오로직스", 910000, "제약"),

@@ -11,13 +11,17 @@ from datetime import UTC, datetime
 
 import httpx
 
+from kisbot.accounts import Accounts
 from kisbot.alerts.engine import AlertEngine
 from kisbot.clock import Clock, ManualClock
+from kisbot.confirmations import Confirmations
 from kisbot.kis import Account, Credential, Environment, KisService, Priority
 from kisbot.market_hours import KrxCalendar
 from kisbot.sandbox import Sandbox
 from kisbot.sandbox.catalog import LISTINGS
+from kisbot.securities import Securities
 from kisbot.store.database import Database
+from tests.fakes.symbols import FixedSymbols
 from tests.store.conftest import Opener
 
 USER = 501
@@ -42,8 +46,18 @@ def kis_for(
     )
 
 
-def engine_for(database: Database, kis: KisService, clock: Clock) -> AlertEngine:
-    return AlertEngine(database, kis, KrxCalendar(clock), clock, market_hours_only=False)
+def engine_for(
+    database: Database, kis: KisService, clock: Clock, *, market_hours_only: bool = False
+) -> AlertEngine:
+    confirmations = Confirmations(database.confirmations, clock, 60)
+    accounts = Accounts(
+        database.users, database.credentials, database.alerts, kis, confirmations,
+        database.forget_user,
+    )  # fmt: skip
+    return AlertEngine(
+        database.alerts, accounts, Securities(FixedSymbols()), KrxCalendar(clock), clock,
+        market_hours_only=market_hours_only,
+    )  # fmt: skip
 
 
 async def register(
@@ -164,7 +178,7 @@ async def test_a_closed_market_is_not_polled(opened: Opener, sandbox: Sandbox) -
     await register(database, USER, Environment.MOCK)
     await database.alerts.add(USER, "005930", "above", 1)
     async with kis_for(sandbox, database, clock) as kis:
-        engine = AlertEngine(database, kis, KrxCalendar(clock), clock, market_hours_only=True)
+        engine = engine_for(database, kis, clock, market_hours_only=True)
         report = await engine.tick()
     assert report.market_closed and report.calls == 0
     assert sandbox.requests() == []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.alerts import alert_job
+from handlers.alerts import ROUND_KEY
+from handlers.callbacks import AlertPrice, decode
 from kisbot.chat.models import Message, User
 from tests.e2e.harness import BotHarness
 
@@ -13,8 +14,8 @@ FAST = {"KISBOT_ALERT_INTERVAL": "0.2"}
 
 def rounds(bot: BotHarness) -> int:
     assert bot.application is not None
-    job = bot.application.bot_data.get("alert_job")
-    return job.rounds if job is not None else 0
+    state = bot.application.bot_data.get(ROUND_KEY)
+    return state.rounds if state is not None else 0
 
 
 async def wait_rounds(bot: BotHarness, count: int = 2, timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -25,17 +26,14 @@ async def wait_rounds(bot: BotHarness, count: int = 2, timeout: float = 10.0) ->
             await asyncio.sleep(0.02)
 
 
-def engine_ticks(bot: BotHarness) -> int:
-    assert bot.application is not None
-    return alert_job(bot.application).engine.ticks
-
-
 def alert_messages(bot: BotHarness, user: User) -> list[Message]:
     """The bot's alert messages in the user's private chat."""
     return [
         m
         for m in bot.api.transcript(bot.chat(user))
-        if m.text and m.text.startswith("🔔") and "al:px:" in str(m.reply_markup)
+        if m.text
+        and m.text.startswith("🔔")
+        and any(isinstance(decode(b.callback_data), AlertPrice) for b in m.flat_buttons)
     ]
 
 

@@ -17,6 +17,7 @@ from kisbot.chat.botapi import LocalBotApi
 from kisbot.chat.models import Chat, Message, User
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings, load_settings
+from kisbot.core import Core
 from kisbot.kis import Account, Credential, Environment
 from kisbot.sandbox import Sandbox
 from kisbot.services import Services
@@ -103,6 +104,11 @@ class BotHarness:
     def services(self) -> Services:
         assert self.application is not None
         return self.application.bot_data["services"]
+
+    @property
+    def core(self) -> Core:
+        assert self.application is not None
+        return self.application.bot_data["core"]
 
     # -- acting as users ----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.callbacks import AlertPrice, AlertRemove, encode
 from kisbot.chat.models import User
 from kisbot.chat.wire import Fault
 from kisbot.clock import ManualClock
@@ -227,9 +228,9 @@ async def test_alert_message_buttons_show_the_price_and_remove_the_alert(tmp_pat
         await wait_rounds(bot, 3)
         [message] = alert_messages(bot, user)
         assert "Condition: at or above ₩1,000" in message.text
-        toast = await bot.press(user, message, f"al:px:{CODE}")
+        toast = await bot.press(user, message, encode(AlertPrice(CODE)))
         assert CODE in toast and "₩" in toast
-        assert "removed" in await bot.press(user, message, "al:rm:1")
+        assert "removed" in await bot.press(user, message, encode(AlertRemove(1)))
         assert "No alerts" in await bot.reply_text(user, "/alerts")
 
 

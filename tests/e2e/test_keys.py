@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.keys import parse_setkey
-from kisbot.accounts import Accounts
+from kisbot.accounts import parse_setkey
 from kisbot.chat.models import Chat, Message, User
 from kisbot.chat.wire import Fault
 from kisbot.clock import ManualClock
@@ -37,7 +36,7 @@ def token_calls(bot: BotHarness, flavour: str = "mock") -> int:
 
 
 async def active_env(bot: BotHarness, user: User) -> Environment | None:
-    return (await Accounts(bot.services).status(user.id)).active
+    return (await bot.core.accounts.status(user.id)).active
 
 
 def dead_url() -> str:
@@ -151,7 +150,7 @@ async def test_when_kis_fails_the_key_is_stored_and_checked_on_first_use(tmp_pat
         assert "처음 사용할 때 확인" in reply and MASKED in reply
         credentials = bot.services.database.credentials
         assert await credentials.environments(user.id) == [Environment.MOCK]
-        client = await Accounts(bot.services).active_client(user.id)
+        client = await bot.core.accounts.client(user.id)
         assert (await client.quote("005930")).price > 0  # first use gets the token
         assert token_calls(bot) == 2
 
@@ -209,7 +208,7 @@ async def test_setkey_replaces_the_key_of_its_environment(bot: BotHarness) -> No
     await bot.reply_text(user, SETKEY)
     reply = await bot.reply_text(user, "/setkey PSotherKey0002 OtherSecret0002 50077777-02 mock")
     assert "5007****-02" in reply and "이제 이 계좌를 사용합니다" in reply
-    status = await Accounts(bot.services).status(user.id)
+    status = await bot.core.accounts.status(user.id)
     assert [(k.environment, k.masked_account) for k in status.keys] == [
         (Environment.MOCK, "5007****-02")
     ]
@@ -369,7 +368,7 @@ async def test_a_restart_keeps_the_key_and_reuses_its_token(bot: BotHarness) -> 
     await bot.reply_text(user, SETKEY)
     assert token_calls(bot) == 1
     await bot.restart()
-    client = await Accounts(bot.services).active_client(user.id)
+    client = await bot.core.accounts.client(user.id)
     assert client.credential.account.masked == MASKED
     assert (await client.quote("005930")).price > 0
     assert token_calls(bot) == 1

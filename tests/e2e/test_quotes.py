@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.callbacks import DailyPick, PricePick, PriceRefresh, encode
 from kisbot.chat.models import Message, User
 from kisbot.clock import ManualClock
 from tests.e2e.harness import BotHarness
@@ -62,7 +63,7 @@ async def test_price_by_code_shows_price_change_volume_range_time_and_badge(
     assert "거래량" in text and "일중 범위" in text
     assert re.search(r"\d\d:\d\d:\d\d KST", text)
     assert "[모의]" in text
-    assert [b.callback_data for b in reply.flat_buttons] == ["px:r:005930"]
+    assert [b.callback_data for b in reply.flat_buttons] == [encode(PriceRefresh("005930"))]
 
 
 async def test_price_by_exact_korean_name(bot: BotHarness) -> None:
@@ -87,14 +88,14 @@ async def test_ambiguous_name_offers_buttons_and_a_press_shows_that_price(
     bot.sandbox.close_market()
     (choices,) = await bot.send(user, "/price 삼성")
     data = [b.callback_data for b in choices.flat_buttons]
-    assert "px:pick:005930" in data and "px:pick:006400" in data
+    assert encode(PricePick("005930")) in data and encode(PricePick("006400")) in data
     assert len(data) >= 3
-    await bot.press(user, choices, "px:pick:006400")
+    await bot.press(user, choices, encode(PricePick("006400")))
     shown = bot.api.find_message(choices.chat.id, choices.message_id)
     assert shown is not None and shown.edits == 1
     assert "삼성SDI" in (shown.text or "")
     assert _won(bot.sandbox.price("006400")) in (shown.text or "")
-    assert [b.callback_data for b in shown.flat_buttons] == ["px:r:006400"]
+    assert [b.callback_data for b in shown.flat_buttons] == [encode(PriceRefresh("006400"))]
 
 
 async def test_refresh_button_edits_the_price_in_place(bot: BotHarness) -> None:
@@ -104,7 +105,7 @@ async def test_refresh_button_edits_the_price_in_place(bot: BotHarness) -> None:
     (reply,) = await bot.send(user, "/price 005930")
     assert _won(70_000) in (reply.text or "")
     new_price = bot.sandbox.set_price("005930", 74_500)
-    await bot.press(user, reply, "px:r:005930")
+    await bot.press(user, reply, encode(PriceRefresh("005930")))
     edited = bot.api.find_message(reply.chat.id, reply.message_id)
     assert edited is not None and edited.edits >= 1
     assert _won(new_price) in (edited.text or "")
@@ -116,7 +117,7 @@ async def test_refreshing_an_unchanged_price_is_not_an_error(bot: BotHarness) ->
     bot.sandbox.close_market()
     (reply,) = await bot.send(user, "/price 005930")
     for _ in range(2):
-        assert "오류" not in await bot.press(user, reply, "px:r:005930")
+        assert "오류" not in await bot.press(user, reply, encode(PriceRefresh("005930")))
     assert len(bot.api.transcript(bot.chat(user))) == 1
 
 
@@ -205,8 +206,9 @@ async def test_daily_kodex_200_is_the_etf_not_200_days(bot: BotHarness) -> None:
 async def test_daily_ambiguous_name_keeps_n_through_the_button(bot: BotHarness) -> None:
     user = await _user_with_key(bot)
     (choices,) = await bot.send(user, "/daily KODEX 5")
-    assert "dy:pick:069500:5" in [b.callback_data for b in choices.flat_buttons]
-    await bot.press(user, choices, "dy:pick:069500:5")
+    pick = encode(DailyPick("069500", 5))
+    assert pick in [b.callback_data for b in choices.flat_buttons]
+    await bot.press(user, choices, pick)
     messages = await bot.api.wait_for_messages(bot.chat(user), 3)
     assert _rows(messages[1:]) == 5
     assert len(_photos(messages)) == 1

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from handlers import trading
+from handlers import jobs
 from kisbot.chat.models import Message, User
 from kisbot.kis import Side
 from kisbot.orders import reconcile
 from tests.e2e.harness import BotHarness
-from tests.e2e.trading_helpers import ask, data_of, eventually, posts, stale_copy
+from tests.e2e.trading_helpers import ask, data_of, eventually, intent_id_of, posts, stale_copy
 
 
 async def test_a_pending_order_confirmed_after_a_restart_is_submitted_once(
@@ -36,7 +36,7 @@ async def test_a_pending_order_confirmed_after_a_restart_is_submitted_once(
 async def _die_mid_submit(bot: BotHarness, user: User, sent: bool) -> Message:
     """What a process killed between its claim and its record leaves: a `submitting` row."""
     summary = await ask(bot, user, "/buy 005930 3")
-    intent_id = data_of(summary, "ok").rsplit(":", 1)[-1]
+    intent_id = intent_id_of(summary)
     assert await bot.services.database.confirmations.claim(intent_id, user.id)
     if sent:
         credential = await bot.services.database.credentials.get_active(user.id)
@@ -50,8 +50,8 @@ async def test_a_submission_cut_off_by_a_crash_is_settled_after_restart(
     bot: BotHarness, sent: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = bot.user("Crashed")
-    monkeypatch.setattr(trading, "LEFTOVER_CHECK", 0.2)
-    monkeypatch.setattr(trading, "LEFTOVER_INTERVAL", 0.5)
+    monkeypatch.setattr(jobs, "LEFTOVER_CHECK", 0.2)
+    monkeypatch.setattr(jobs, "LEFTOVER_INTERVAL", 0.5)
     monkeypatch.setattr(reconcile, "SUBMIT_CUT_OFF", timedelta(seconds=1))
     await bot.register_key(user)
     summary = await _die_mid_submit(bot, user, sent)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.texts.common import COMMAND_MENU
+from handlers.commands import COMMANDS
 from kisbot.kis import Environment
 from tests.e2e.harness import BotHarness
 
@@ -36,7 +36,7 @@ DESIGN_COMMANDS = (
 async def test_start_says_what_the_bot_does_and_lists_every_command(bot: BotHarness) -> None:
     reply = await bot.reply_text(bot.user(), "/start")
     assert "한국투자증권" in reply
-    for name in (*DESIGN_COMMANDS, *(f"/{name}" for name in COMMAND_MENU)):
+    for name in (*DESIGN_COMMANDS, *(f"/{command.name}" for command in COMMANDS)):
         assert name in reply, name
     assert "/buy 005930 10 72000" in reply  # with examples
     assert "등록된 키가 없습니다" in reply

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers import trading_jobs as trading
+from handlers import trading
+from handlers.callbacks import CancelOrder, encode
 from kisbot.kis import Environment
 from tests.e2e.harness import BotHarness
 from tests.e2e.trading_helpers import (
@@ -16,6 +17,7 @@ from tests.e2e.trading_helpers import (
     ask,
     data_of,
     eventually,
+    intent_id_of,
     posts,
 )
 
@@ -44,7 +46,7 @@ async def test_a_refusal_shows_kis_message_and_is_recorded_failed(
     refusal = "모의투자 주문이 불가한 계좌입니다."
     bot.sandbox.inject_fault(ORDER_CASH, "kis_error", rt_cd="1", msg_cd="40910000", msg1=refusal)
     summary = await ask(bot, trader, "/buy 005930 1")  # type: ignore[arg-type]
-    intent_id = data_of(summary, "ok").split(":")[-1]
+    intent_id = intent_id_of(summary)
     toast = await bot.press(trader, summary, data_of(summary, "ok"))  # type: ignore[arg-type]
     assert "거부" in toast
     assert refusal in summary.text and summary.flat_buttons == []
@@ -126,7 +128,7 @@ async def test_orders_lists_states_with_cancel_buttons_for_open_ones(
     lines = listing.text.splitlines()
     assert any(filled in line and "체결 1/1" in line for line in lines)
     assert any(resting in line and "일부체결" in line for line in lines)
-    assert [b.callback_data for b in listing.flat_buttons] == [f"ord:cx:{resting}"]
+    assert [b.callback_data for b in listing.flat_buttons] == [encode(CancelOrder(resting))]
 
 
 async def test_cancel_flow_from_the_orders_button(bot: BotHarness, trader: object) -> None:
@@ -134,7 +136,7 @@ async def test_cancel_flow_from_the_orders_button(bot: BotHarness, trader: objec
     listing = await ask(bot, trader, "/orders")  # type: ignore[arg-type]
     chat = bot.chat(trader)  # type: ignore[arg-type]
     before = len(bot.api.transcript(chat))
-    await bot.press(trader, listing, f"ord:cx:{resting}")  # type: ignore[arg-type]
+    await bot.press(trader, listing, encode(CancelOrder(resting)))  # type: ignore[arg-type]
     (confirmation,) = (await bot.api.wait_for_messages(chat, before + 1))[before:]
     assert "주문 취소 확인" in confirmation.text and resting in confirmation.text
     assert posts(bot, REVISE_CANCEL) == []

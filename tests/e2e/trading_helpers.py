@@ -6,6 +6,7 @@ import asyncio
 import copy
 from collections.abc import Callable
 
+from handlers.callbacks import Confirm, decode
 from kisbot.chat.models import Message, User
 from kisbot.sandbox.faults import LoggedRequest
 from tests.e2e.harness import BotHarness
@@ -26,11 +27,19 @@ async def ask(bot: BotHarness, user: User, text: str) -> Message:
 
 
 def data_of(message: Message, action: str) -> str:
-    """The callback data of the button whose data start with ord:<action>:."""
+    """The callback data of the confirmation's accept ("ok") or decline ("no") button."""
     for button in message.flat_buttons:
-        if button.callback_data and button.callback_data.startswith(f"ord:{action}:"):
-            return button.callback_data
-    raise AssertionError(f"no ord:{action} button on {message.text!r}")
+        meaning = decode(button.callback_data)
+        if isinstance(meaning, Confirm) and meaning.accept is (action == "ok"):
+            return button.callback_data or ""
+    raise AssertionError(f"no {action} button on {message.text!r}")
+
+
+def intent_id_of(message: Message) -> str:
+    """The id of the confirmation whose buttons the message shows."""
+    meaning = decode(data_of(message, "ok"))
+    assert isinstance(meaning, Confirm)
+    return meaning.intent_id
 
 
 def stale_copy(message: Message) -> Message:

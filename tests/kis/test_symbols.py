@@ -94,10 +94,13 @@ def test_names_containing_the_text_are_candidates(directory: SymbolDirectory) ->
     assert {"005930", "066570", "005935"} <= codes
 
 
-def test_a_typo_finds_the_close_name(directory: SymbolDirectory) -> None:
+def test_a_typo_finds_the_close_name_as_similar_not_as_a_candidate(
+    directory: SymbolDirectory,
+) -> None:
     match = directory.lookup("셀트리원")
-    assert match.exact is None
-    assert match.candidates[0].code == "068270"
+    assert match.exact is None and match.candidates == ()
+    assert match.similar[0].code == "068270"
+    assert match.symbols[0].code == "068270"
 
 
 def test_candidates_are_limited() -> None:
@@ -109,6 +112,7 @@ def test_candidates_are_limited() -> None:
 def test_nothing_found_is_an_empty_match(directory: SymbolDirectory) -> None:
     match = directory.lookup("없는종목이름입니다")
     assert match.exact is None and match.candidates == () and match.code is None
+    assert match.similar == ()
     assert directory.lookup("   ").symbols == ()
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kisbot.accounts import Accounts, Decision, Verification
+from kisbot.accounts import Accounts, ForgetReport, ModeChange, Verification
 from kisbot.clock import ManualClock
 from kisbot.config import load_settings
+from kisbot.confirmations import Confirmations, Verdict
 from kisbot.kis import Account, Credential, Environment
 from kisbot.problems import Problem
 from kisbot.sandbox import Sandbox
@@ -62,8 +63,22 @@ async def services(
 
 
 @pytest.fixture
-def accounts(services: Services) -> Accounts:
-    return Accounts(services, verify_timeout=0.5)
+def confirmations(services: Services) -> Confirmations:
+    return Confirmations(services.database.confirmations, services.clock, 30)
+
+
+@pytest.fixture
+def accounts(services: Services, confirmations: Confirmations) -> Accounts:
+    database = services.database
+    return Accounts(
+        database.users, database.credentials, database.alerts, services.kis, confirmations,
+        database.forget_user, verify_timeout=0.5,
+    )  # fmt: skip
+
+
+def words(key: Credential) -> list[str]:
+    """What /setkey is typed with for this credential."""
+    return [key.app_key, key.app_secret, key.account.full, key.environment.value]
 
 
 # -- registering ------------------------------------------------------------------------------
@@ -72,7 +87,7 @@ def accounts(services: Services) -> Accounts:
 async def test_a_key_kis_accepts_is_stored_verified_and_active(
     accounts: Accounts, services: Services, sandbox: Sandbox
 ) -> None:
-    outcome = await accounts.register_key(USER, credential())
+    outcome = await accounts.register_key(USER, words(credential()))
     assert outcome.verification is Verification.VERIFIED
     assert outcome.active and outcome.masked_account == "5001****-01"
     assert len(sandbox.requests("/oauth2/tokenP")) == 1
@@ -80,7 +95,7 @@ async def test_a_key_kis_accepts_is_stored_verified_and_active(
 
 
 async def test_a_refused_key_is_not_stored(accounts: Accounts, services: Services) -> None:
-    outcome = await accounts.register_key(USER, credential("BADkey"))
+    outcome = await accounts.register_key(USER, words(credential("BADkey")))
     assert outcome.verification is Verification.REFUSED
     assert outcome.msg_cd == "EGW00103" and "AppKey" in outcome.msg1
     assert not outcome.active and outcome.active_environment is None
@@ -96,29 +111,29 @@ async def test_a_throttled_key_is_stored_unverified_after_the_timeout(
         body = {"grant_type": "client_credentials", "appkey": "PSbusy", "appsecret": "s"}
         assert (await http.post("/oauth2/tokenP", json=body)).status_code == 200
     busy = Credential("PSbusy", "s", Account.parse("50012345-01"))
-    outcome = await accounts.register_key(USER, busy)
+    outcome = await accounts.register_key(USER, words(busy))
     assert outcome.verification is Verification.UNVERIFIED
     assert outcome.active
     assert await services.database.credentials.get_active(USER) == busy
 
 
 async def test_a_later_environment_does_not_become_active(accounts: Accounts) -> None:
-    await accounts.register_key(USER, credential())
-    outcome = await accounts.register_key(USER, credential("PSrealKey", Environment.REAL))
+    await accounts.register_key(USER, words(credential()))
+    outcome = await accounts.register_key(USER, words(credential("PSrealKey", Environment.REAL)))
     assert not outcome.active and outcome.active_environment is Environment.MOCK
     status = await accounts.status(USER)
     assert status.active is Environment.MOCK
     assert [key.environment for key in status.keys] == [Environment.MOCK, Environment.REAL]
 
 
-async def test_active_client_needs_a_key_and_uses_the_active_one(
+async def test_client_needs_a_key_and_uses_the_active_one(
     accounts: Accounts, services: Services
 ) -> None:
     with pytest.raises(Problem) as raised:
-        await accounts.active_client(USER)
+        await accounts.client(USER)
     assert raised.value.key == "common.no_credential"
     await services.database.credentials.put(USER, credential())
-    client = await accounts.active_client(USER)
+    client = await accounts.client(USER)
     assert client.credential == credential()
     assert (await client.quote("005930")).price > 0
 
@@ -129,45 +144,59 @@ async def test_active_client_needs_a_key_and_uses_the_active_one(
 async def test_switch_to_mock_needs_a_mock_key(accounts: Accounts, services: Services) -> None:
     await services.database.credentials.put(USER, credential("PSreal", Environment.REAL))
     with pytest.raises(Problem) as raised:
-        await accounts.switch_to_mock(USER)
+        await accounts.change_mode(USER, USER, ["mock"])
     assert raised.value.key == "keys.mode_no_key"
     assert raised.value.params == {"environment": "mock"}
 
 
+async def test_mode_words_are_checked(accounts: Accounts) -> None:
+    for typed, key in ((["paper"], "keys.mode_unknown"), (["mock", "now"], "keys.mode_usage")):
+        with pytest.raises(Problem) as raised:
+            await accounts.change_mode(USER, USER, typed)
+        assert raised.value.key == key
+
+
 async def test_switch_to_real_happens_once_for_the_owner_only(
-    accounts: Accounts, services: Services
+    accounts: Accounts, confirmations: Confirmations, services: Services
 ) -> None:
     await services.database.credentials.put(USER, credential())
     await services.database.credentials.put(USER, credential("PSreal", Environment.REAL))
-    pending = await accounts.ask_switch_real(USER, USER)
-    assert pending.ttl_seconds == 30 and pending.masked_account == "5001****-01"
+    asked = await accounts.change_mode(USER, USER, ["real"])
+    assert asked.change is ModeChange.ASKED and asked.intent is not None
+    assert asked.key.masked_account == "5001****-01"
+    intent_id = asked.intent.id
 
-    assert (await accounts.confirm(pending.id, OTHER)).decision is Decision.NOT_OWNER
-    assert (await accounts.cancel(pending.id, OTHER)).decision is Decision.NOT_OWNER
+    assert (await confirmations.confirm(intent_id, OTHER)).verdict is Verdict.NOT_YOURS
+    assert (await confirmations.decline(intent_id, OTHER)).verdict is Verdict.NOT_YOURS
     assert (await accounts.status(USER)).active is Environment.MOCK
 
-    results = await asyncio.gather(*(accounts.confirm(pending.id, USER) for _ in range(20)))
-    decisions = [result.decision for result in results]
-    assert decisions.count(Decision.DONE) == 1
-    assert decisions.count(Decision.NOT_PENDING) == 19
+    presses = await asyncio.gather(*(confirmations.confirm(intent_id, USER) for _ in range(20)))
+    verdicts = [press.verdict for press in presses]
+    assert verdicts.count(Verdict.EXECUTED) == 1
+    assert verdicts.count(Verdict.ALREADY_DONE) == 19
     assert (await accounts.status(USER)).active is Environment.REAL
-    row = await services.database.confirmations.get(pending.id)
+    row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "submitted"
+    assert (await accounts.change_mode(USER, USER, ["real"])).change is ModeChange.ALREADY
 
 
 async def test_an_expired_or_cancelled_switch_changes_nothing(
-    accounts: Accounts, services: Services, manual_clock: ManualClock
+    accounts: Accounts,
+    confirmations: Confirmations,
+    services: Services,
+    manual_clock: ManualClock,
 ) -> None:
     await services.database.credentials.put(USER, credential())
     await services.database.credentials.put(USER, credential("PSreal", Environment.REAL))
-    late = await accounts.ask_switch_real(USER, USER)
-    cancelled = await accounts.ask_switch_real(USER, USER)
-    assert (await accounts.cancel(cancelled.id, USER)).decision is Decision.CANCELLED
-    assert (await accounts.confirm(cancelled.id, USER)).decision is Decision.NOT_PENDING
+    late = (await accounts.change_mode(USER, USER, ["real"])).intent
+    cancelled = (await accounts.change_mode(USER, USER, ["실전"])).intent
+    assert late is not None and cancelled is not None
+    assert (await confirmations.decline(cancelled.id, USER)).verdict is Verdict.DECLINED
+    assert (await confirmations.confirm(cancelled.id, USER)).verdict is Verdict.ALREADY_DECLINED
     await manual_clock.advance(31)
-    assert (await accounts.confirm(late.id, USER)).decision is Decision.EXPIRED
-    assert (await accounts.cancel(late.id, USER)).decision is Decision.EXPIRED
-    assert (await accounts.confirm("no-such-id", USER)).decision is Decision.GONE
+    assert (await confirmations.confirm(late.id, USER)).verdict is Verdict.EXPIRED
+    assert (await confirmations.decline(late.id, USER)).verdict is Verdict.EXPIRED
+    assert (await confirmations.confirm("no-such-id", USER)).verdict is Verdict.GONE
     assert (await accounts.status(USER)).active is Environment.MOCK
 
 
@@ -175,20 +204,20 @@ async def test_an_expired_or_cancelled_switch_changes_nothing(
 
 
 async def test_forget_revokes_and_deletes_everything(
-    accounts: Accounts, services: Services, sandbox: Sandbox
+    accounts: Accounts, confirmations: Confirmations, services: Services, sandbox: Sandbox
 ) -> None:
-    await accounts.register_key(USER, credential())
+    await accounts.register_key(USER, words(credential()))
     await services.database.alerts.add(USER, "005930", "below", 50_000)
-    await accounts.register_key(OTHER, credential("PSotherUser"))
-    pending = await accounts.ask_forget(USER, USER)
-    assert pending.alerts == 1 and [k.environment for k in pending.keys] == [Environment.MOCK]
+    await accounts.register_key(OTHER, words(credential("PSotherUser")))
+    request = await accounts.ask_forget(USER, USER)
+    assert request.alerts == 1 and [k.environment for k in request.keys] == [Environment.MOCK]
 
-    result = await accounts.confirm(pending.id, USER)
-    assert result.decision is Decision.DONE and result.forgotten is not None
-    assert result.forgotten.revoked == 1 and result.forgotten.alerts == 1
+    press = await confirmations.confirm(request.intent.id, USER)
+    assert press.verdict is Verdict.EXECUTED and isinstance(press.result, ForgetReport)
+    assert press.result.revoked == 1 and press.result.alerts == 1
     assert len(sandbox.requests("/oauth2/revokeP")) == 1
     assert await services.database.credentials.environments(USER) == []
-    assert await services.database.confirmations.get(pending.id) is None
+    assert await services.database.confirmations.get(request.intent.id) is None
     assert await services.database.credentials.environments(OTHER) == [Environment.MOCK]
     with pytest.raises(Problem):
         await accounts.ask_forget(USER, USER)
@@ -197,7 +226,7 @@ async def test_forget_revokes_and_deletes_everything(
 async def test_forget_goes_ahead_when_kis_is_down(
     accounts: Accounts, services: Services, sandbox: Sandbox
 ) -> None:
-    await accounts.register_key(USER, credential())
+    await accounts.register_key(USER, words(credential()))
     sandbox.inject_fault("/oauth2/revokeP", "http500")
     report = await accounts.forget(USER)
     assert report.revoke_failed == 1 and report.revoked == 0
@@ -205,9 +234,9 @@ async def test_forget_goes_ahead_when_kis_is_down(
 
 
 async def test_set_locale_accepts_ko_and_en_only(accounts: Accounts) -> None:
-    await accounts.set_locale(USER, "en")
+    assert await accounts.set_locale(USER, ["English"]) == "en"
     assert (await accounts.status(USER)).locale == "en"
     with pytest.raises(Problem) as raised:
-        await accounts.set_locale(USER, "fr")
+        await accounts.set_locale(USER, ["fr"])
     assert raised.value.key == "start.lang_unknown"
     assert (await accounts.status(USER)).locale == "en"

@@ -13,6 +13,8 @@ import pytest
 
 from kisbot.clock import KST, ManualClock
 from kisbot.config import load_settings
+from kisbot.confirmations import IntentState, Press, Verdict
+from kisbot.core import Core, build_core
 from kisbot.kis import (
     Account,
     Credential,
@@ -23,10 +25,10 @@ from kisbot.kis import (
     OrderRecord,
     Side,
 )
-from kisbot.kis.symbols import SymbolDirectory
 from kisbot.orders import (
-    Orders,
-    Verdict,
+    Reconciler,
+    Submission,
+    SubmitOutcome,
     parse_order_no,
     parse_price,
     parse_quantity,
@@ -37,6 +39,7 @@ from kisbot.services import Services
 from kisbot.store.database import open_database
 from kisbot.store.migrations import upgrade_database
 from kisbot.store.vault import generate_key
+from tests.fakes.symbols import FixedSymbols
 
 USER = 7001
 CHAT = 7001
@@ -77,11 +80,6 @@ class FakeKis:
         return self.clients[credential.environment]
 
 
-class NoSymbols:
-    async def get(self) -> SymbolDirectory:
-        return SymbolDirectory()
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(autojump=True)  # 09:00 KST on a Monday
@@ -102,12 +100,22 @@ async def services(
     await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
     kis = FakeKis({Environment.MOCK: mock_client, Environment.REAL: FakeClient(Environment.REAL)})
-    services = Services(settings, clock, None, database, kis, NoSymbols(), None)  # type: ignore[arg-type]
+    services = Services(settings, clock, None, database, kis, FixedSymbols(), None)  # type: ignore[arg-type]
     await database.credentials.put(
         USER, Credential("APPKEY", "SECRET", Account.parse("50000001-01"), Environment.MOCK)
     )
     yield services
     await database.close()
+
+
+@pytest.fixture
+def core(services: Services) -> Core:
+    return build_core(services)
+
+
+@pytest.fixture
+def reconciler(core: Core, clock: ManualClock) -> Reconciler:
+    return Reconciler(core.confirmations, core.accounts, clock, submit_timeout=10)
 
 
 async def _pending(services: Services, quantity: int = 3, code: str = "005930") -> str:
@@ -130,11 +138,16 @@ def _record(
     )  # fmt: skip
 
 
+def _submission(press: Press) -> Submission:
+    assert press.verdict is Verdict.EXECUTED and isinstance(press.result, SubmitOutcome)
+    return press.result.submission
+
+
 async def _unknown(services: Services, client: FakeClient, quantity: int = 3) -> str:
     intent_id = await _pending(services, quantity)
     client.outcome = KisOutcomeUnknown("lost")
-    outcome = await Orders(services).confirm(intent_id, USER)
-    assert outcome.verdict is Verdict.UNKNOWN
+    press = await build_core(services).confirmations.confirm(intent_id, USER)
+    assert _submission(press) is Submission.UNKNOWN
     client.outcome = None
     return intent_id
 
@@ -178,72 +191,72 @@ def test_order_numbers_match_with_or_without_leading_zeros() -> None:
 
 
 async def test_concurrent_confirms_submit_exactly_once(
-    services: Services, mock_client: FakeClient
+    core: Core, services: Services, mock_client: FakeClient
 ) -> None:
     intent_id = await _pending(services)
-    orders = Orders(services)
-    outcomes = await asyncio.gather(*(orders.confirm(intent_id, USER) for _ in range(20)))
+    presses = await asyncio.gather(
+        *(core.confirmations.confirm(intent_id, USER) for _ in range(20))
+    )
     assert len(mock_client.placed) == 1
-    verdicts = sorted(outcome.verdict.value for outcome in outcomes)
-    assert verdicts == ["done"] * 19 + ["submitted"]
+    verdicts = sorted(press.verdict.value for press in presses)
+    assert verdicts == ["already_done"] * 19 + ["executed"]
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "submitted" and row.kis_order_no == "0000000001"
 
 
 async def test_another_users_confirm_or_decline_changes_nothing(
-    services: Services, mock_client: FakeClient
+    core: Core, services: Services, mock_client: FakeClient
 ) -> None:
     intent_id = await _pending(services)
-    orders = Orders(services)
-    assert (await orders.confirm(intent_id, USER + 1)).verdict is Verdict.NOT_YOURS
-    assert (await orders.decline(intent_id, USER + 1)).verdict is Verdict.NOT_YOURS
+    assert (await core.confirmations.confirm(intent_id, USER + 1)).verdict is Verdict.NOT_YOURS
+    assert (await core.confirmations.decline(intent_id, USER + 1)).verdict is Verdict.NOT_YOURS
     assert mock_client.placed == []
-    assert (await orders.confirm(intent_id, USER)).verdict is Verdict.SUBMITTED
+    assert _submission(await core.confirmations.confirm(intent_id, USER)) is Submission.SUBMITTED
 
 
 async def test_a_press_after_expiry_submits_nothing(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     intent_id = await _pending(services)
     await clock.advance(61)
-    assert (await Orders(services).confirm(intent_id, USER)).verdict is Verdict.EXPIRED
+    assert (await core.confirmations.confirm(intent_id, USER)).verdict is Verdict.EXPIRED
     assert mock_client.placed == []
 
 
 async def test_a_crash_after_the_claim_leaves_it_unknown_and_never_resends(
-    services: Services, mock_client: FakeClient
+    core: Core, services: Services, mock_client: FakeClient
 ) -> None:
     intent_id = await _pending(services)
     mock_client.outcome = RuntimeError("bug after sending")
     with pytest.raises(RuntimeError):
-        await Orders(services).confirm(intent_id, USER)
+        await core.confirmations.confirm(intent_id, USER)
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "unknown"
     mock_client.outcome = None
-    assert (await Orders(services).confirm(intent_id, USER)).verdict is Verdict.DONE
+    assert (await core.confirmations.confirm(intent_id, USER)).verdict is Verdict.ALREADY_DONE
     assert len(mock_client.placed) == 1
 
 
 async def test_unreachable_kis_is_recorded_as_not_sent(
-    services: Services, mock_client: FakeClient
+    core: Core, services: Services, mock_client: FakeClient
 ) -> None:
     intent_id = await _pending(services)
     mock_client.outcome = KisUnavailable("connect failed; nothing was sent")
-    outcome = await Orders(services).confirm(intent_id, USER)
-    assert outcome.verdict is Verdict.NOT_SENT
+    press = await core.confirmations.confirm(intent_id, USER)
+    assert _submission(press) is Submission.NOT_SENT
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "failed" and row.msg_cd == "not_sent"
 
 
 async def test_switching_accounts_before_confirming_sends_nothing(
-    services: Services, mock_client: FakeClient
+    core: Core, services: Services, mock_client: FakeClient
 ) -> None:
     intent_id = await _pending(services)
     real = Credential("REALKEY", "SECRET", Account.parse("60000001-01"), Environment.REAL)
     await services.database.credentials.put(USER, real)
     await services.database.users.set_active_env(USER, Environment.REAL)
-    outcome = await Orders(services).confirm(intent_id, USER)
-    assert outcome.verdict is Verdict.ENV_CHANGED
+    press = await core.confirmations.confirm(intent_id, USER)
+    assert _submission(press) is Submission.ENV_CHANGED
     assert mock_client.placed == []
     assert services.kis.client(real).placed == []  # type: ignore[attr-defined]
 
@@ -252,7 +265,7 @@ async def test_switching_accounts_before_confirming_sends_nothing(
 
 
 async def test_reconcile_finds_the_order_placed_after_the_claim(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    reconciler: Reconciler, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     intent_id = await _unknown(services, mock_client)
     now = clock.now()
@@ -261,7 +274,7 @@ async def test_reconcile_finds_the_order_placed_after_the_claim(
         _record("0000000008", now, quantity=4),  # another quantity
         _record("0000000009", now + timedelta(seconds=1)),
     ]
-    (settled,) = await Orders(services).reconcile(USER)
+    (settled,) = await reconciler.reconcile(USER)
     assert settled.found and settled.intent.order_no == "0000000009"
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "submitted" and row.kis_order_no == "0000000009"
@@ -269,67 +282,72 @@ async def test_reconcile_finds_the_order_placed_after_the_claim(
 
 
 async def test_an_order_not_found_is_called_not_placed_only_after_a_while(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     intent_id = await _unknown(services, mock_client)
-    assert await Orders(services).reconcile(USER) == []
+    assert await core.orders.reconcile(intent_id) == ([], True)
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "unknown"
     await clock.advance(91)
-    (settled,) = await Orders(services).reconcile(USER)
-    assert not settled.found
+    (settled,), still_unknown = await core.orders.reconcile(intent_id)
+    assert not settled.found and not still_unknown
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "failed" and row.msg_cd == "not_found"
     assert len(mock_client.placed) == 1
 
 
 async def test_two_lost_orders_of_one_shape_match_two_distinct_orders(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    reconciler: Reconciler, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     first = await _unknown(services, mock_client)
     second = await _unknown(services, mock_client)
     now = clock.now()
     mock_client.records = [_record("0000000011", now), _record("0000000012", now)]
-    settled = await Orders(services).reconcile(USER)
+    settled = await reconciler.reconcile(USER)
     numbers = {item.intent.id: item.intent.order_no for item in settled}
     assert set(numbers) == {first, second}
     assert sorted(numbers.values()) == ["0000000011", "0000000012"]
 
 
 async def test_an_order_number_already_owned_is_not_matched_again(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core,
+    reconciler: Reconciler,
+    services: Services,
+    mock_client: FakeClient,
+    clock: ManualClock,
 ) -> None:
     submitted = await _pending(services)
-    assert (await Orders(services).confirm(submitted, USER)).order_no == "0000000001"
+    press = await core.confirmations.confirm(submitted, USER)
+    assert press.intent is not None and press.intent.order_no == "0000000001"
     lost = await _unknown(services, mock_client)
     mock_client.records = [_record("0000000001", clock.now())]
-    assert await Orders(services).reconcile(USER) == []
+    assert await reconciler.reconcile(USER) == []
     row = await services.database.confirmations.get(lost)
     assert row is not None and row.state == "unknown"
 
 
 async def test_todays_orders_settles_what_it_can_and_lists_the_rest(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     found = await _unknown(services, mock_client, quantity=3)
     waiting = await _unknown(services, mock_client, quantity=5)
     mock_client.records = [_record("0000000021", clock.now(), quantity=3)]
-    today = await Orders(services).todays_orders(USER)
+    today = await core.orders.todays_orders(USER)
     assert [s.intent.id for s in today.settled] == [found]
     assert [i.id for i in today.unsettled] == [waiting]
-    assert today.records == mock_client.records
+    assert [line.record for line in today.lines] == mock_client.records
 
 
-async def test_expire_due_reports_this_features_intents(
-    services: Services, clock: ManualClock
+async def test_expire_due_reports_every_kind_with_its_message(
+    core: Core, services: Services, clock: ManualClock
 ) -> None:
     intent_id = await _pending(services)
     await services.database.confirmations.set_message(intent_id, CHAT, 42)
     await clock.advance(61)
-    (expired,) = await Orders(services).expire_due()
-    assert expired.intent is not None and expired.intent.id == intent_id
+    (expired,) = await core.confirmations.expire_due()
+    assert expired.id == intent_id and expired.state is IntentState.EXPIRED
     assert (expired.chat_id, expired.message_id) == (CHAT, 42)
-    assert await Orders(services).expire_due() == []
+    assert await core.confirmations.expire_due() == []
 
 
 # -- submissions cut off by a dying process ------------------------------------------------------
@@ -343,17 +361,17 @@ async def _cut_off(services: Services) -> str:
 
 
 async def test_a_fresh_claim_is_left_to_the_process_that_holds_it(
-    services: Services, clock: ManualClock
+    reconciler: Reconciler, services: Services, clock: ManualClock
 ) -> None:
     intent_id = await _cut_off(services)
     await clock.advance(14 * 60)
-    assert await Orders(services).recover_cut_off() == 0
+    assert await reconciler.recover_cut_off() == 0
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "submitting"
 
 
 async def test_a_cut_off_submission_placed_late_in_its_waits_is_found(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     intent_id = await _cut_off(services)
     claimed = clock.now()
@@ -361,8 +379,7 @@ async def test_a_cut_off_submission_placed_late_in_its_waits_is_found(
     mock_client.records = [_record("0000000021", claimed + timedelta(minutes=3))]
     await clock.advance(16 * 60)
 
-    assert await Orders(services).recover_cut_off() == 1
-    (settled,) = await Orders(services).reconcile()
+    (settled,) = await core.orders.reconcile_leftovers()
 
     assert settled.found and settled.intent.order_no == "0000000021"
     row = await services.database.confirmations.get(intent_id)
@@ -371,16 +388,15 @@ async def test_a_cut_off_submission_placed_late_in_its_waits_is_found(
 
 
 async def test_a_cut_off_submission_that_never_left_is_not_placed(
-    services: Services, mock_client: FakeClient, clock: ManualClock
+    core: Core, services: Services, mock_client: FakeClient, clock: ManualClock
 ) -> None:
     intent_id = await _cut_off(services)
     await clock.advance(16 * 60)
 
-    assert await Orders(services).recover_cut_off() == 1
-    (settled,) = await Orders(services).reconcile()
+    (settled,) = await core.orders.reconcile_leftovers()
 
     assert not settled.found
     row = await services.database.confirmations.get(intent_id)
     assert row is not None and row.state == "failed" and row.msg_cd == "not_found"
-    assert (await Orders(services).confirm(intent_id, USER)).verdict is Verdict.DONE
+    assert (await core.confirmations.confirm(intent_id, USER)).verdict is Verdict.ALREADY_DONE
     assert mock_client.placed == []

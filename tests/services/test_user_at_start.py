@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kisbot.accounts import Accounts
 from kisbot.clock import ManualClock
 from kisbot.config import load_settings
+from kisbot.core import build_core
 from kisbot.kis import Account, Credential, Environment
 from kisbot.problems import Problem
 from kisbot.services import Services, open_services
@@ -67,4 +67,4 @@ async def test_an_active_environment_without_its_key_is_no_key(services: Service
 
     assert (await db.credentials.user_at_start(USER)).active is None
     with pytest.raises(Problem, match=r"common\.no_credential"):
-        await Accounts(services).active_credential(USER)
+        await build_core(services).accounts.client(USER)

@@ -10,14 +10,10 @@ from decimal import Decimal
 from types import EllipsisType
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from kisbot.kis.credentials import Credential
-from kisbot.store.errors import VaultError
-from kisbot.store.models import ALERT_KINDS, Alert, CredentialRow, OutboxMessage, User
+from kisbot.store.models import ALERT_KINDS, Alert, OutboxMessage, User
 from kisbot.store.repos._base import Repo, ensure_user
-from kisbot.store.repos.credentials import decrypt_row
-from kisbot.store.vault import Vault
 
 logger = logging.getLogger(__name__)
 
@@ -238,26 +234,3 @@ async def _next_number(session: AsyncSession, user_id: int) -> int:
     )
     assert number is not None
     return number
-
-
-async def active_credentials(
-    sessions: async_sessionmaker[AsyncSession], vault: Vault, user_ids: Iterable[int]
-) -> dict[int, Credential]:
-    """Each user's active credential, decrypted, in one query (users without one are left out;
-    a row that cannot be decrypted is logged and left out too)."""
-    wanted = list(set(user_ids))
-    if not wanted:
-        return {}
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(CredentialRow)
-            .join(User, User.id == CredentialRow.user_id)
-            .where(CredentialRow.user_id.in_(wanted), CredentialRow.environment == User.active_env)
-        )
-        found: dict[int, Credential] = {}
-        for row in rows:
-            try:
-                found[row.user_id] = decrypt_row(row, vault)
-            except VaultError:
-                logger.warning("the credential of user %s cannot be decrypted", row.user_id)
-        return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select, update
@@ -9,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kisbot.clock import Clock
 from kisbot.kis.credentials import Account, Credential, Environment
+from kisbot.store.errors import VaultError
 from kisbot.store.models import CredentialRow, User
 from kisbot.store.repos._base import Repo, ensure_user
 from kisbot.store.vault import Vault
+
+logger = logging.getLogger(__name__)
 
 
 def secret_owner(user_id: int, environment: str, field: str) -> str:
@@ -138,6 +143,26 @@ class CredentialRepo(Repo):
     def open(self, sealed: SealedCredential | None) -> Credential | None:
         """Decrypt a sealed credential; raise a VaultError if it cannot be trusted."""
         return None if sealed is None else decrypt_row(sealed, self._vault)
+
+    async def active_for(self, user_ids: Iterable[int]) -> dict[int, Credential]:
+        """Each user's active credential, decrypted, in one query (users without one are left
+        out; a row that cannot be decrypted is logged and left out too)."""
+        wanted = list(set(user_ids))
+        if not wanted:
+            return {}
+        query = (
+            select(CredentialRow)
+            .join(User, User.id == CredentialRow.user_id)
+            .where(CredentialRow.user_id.in_(wanted), CredentialRow.environment == User.active_env)
+        )
+        found: dict[int, Credential] = {}
+        async with self._sessions() as session:
+            for row in await session.scalars(query):
+                try:
+                    found[row.user_id] = decrypt_row(row, self._vault)
+                except VaultError:
+                    logger.warning("the credential of user %s cannot be decrypted", row.user_id)
+        return found
 
     async def environments(self, user_id: int) -> list[Environment]:
         """The environments the user has a credential for."""

@@ -1,0 +1,49 @@
+"""The repeating jobs of one bot process, scheduled in one place.
+
+Each job is a plain async method of the core; the callbacks here and in the feature modules only
+call it and tell users what it returned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from handlers.alerts import alert_round
+from handlers.common import SETTINGS_KEY
+from handlers.confirm import expire_confirmations
+from handlers.trading import reconcile_leftovers
+from kisbot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+ALERT_ROUND = "alert-round"
+EXPIRE_INTERVAL = 2.0  # seconds between sweeps for expired confirmations
+LEFTOVER_CHECK = 5.0  # after start: settle unknown outcomes left by an earlier run
+LEFTOVER_INTERVAL = 300.0  # and again every 5 minutes: cut-off submits appear only later
+
+
+def register(application: Application) -> None:
+    """Schedule the alert round, the confirmation expiry sweep and the leftover reconciliation."""
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is installed
+        logger.warning("no JobQueue: alerts will not be checked, confirmations not expired")
+        return
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    queue.run_repeating(
+        alert_round,
+        interval=settings.alert_interval,
+        name=ALERT_ROUND,
+        job_kwargs={
+            "misfire_grace_time": None,  # a late round runs, however late
+            "coalesce": True,  # several missed rounds run once
+            "max_instances": 2,  # one running, one waiting on the round's lock
+        },
+    )
+    queue.run_repeating(
+        expire_confirmations, interval=EXPIRE_INTERVAL, first=1.0, name="expire-confirmations"
+    )
+    queue.run_repeating(
+        reconcile_leftovers, LEFTOVER_INTERVAL, first=LEFTOVER_CHECK, name="reconcile"
+    )

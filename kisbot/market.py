@@ -1,0 +1,134 @@
+"""What the user reads: a stock's price, its daily bars, and the balance of their account.
+
+Every read uses the user's active account (`Accounts.client`) at the user's priority; the stock
+comes from the one resolver (`Securities`), so an ambiguous name gives `Choices` here exactly
+as it does for an order or an alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kisbot.accounts import Accounts
+from kisbot.kis import Balance, DailyBar, Environment, KisClient, Quote
+from kisbot.problems import Problem
+from kisbot.securities import Choices, Securities, Security, code_in
+
+DEFAULT_DAYS = 10
+MAX_DAYS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PriceView:
+    security: Security
+    quote: Quote
+    environment: Environment
+
+
+@dataclass(frozen=True, slots=True)
+class DailyView:
+    security: Security
+    bars: tuple[DailyBar, ...]  # oldest first
+    environment: Environment
+
+
+@dataclass(frozen=True, slots=True)
+class DailyChoices:
+    """`/daily NAME N` where NAME fits several stocks: pick one, then N days of it."""
+
+    choices: Choices
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceView:
+    balance: Balance
+    environment: Environment
+    masked_account: str
+
+
+class Market:
+    """Prices, daily bars and balances for the bot's users."""
+
+    def __init__(self, accounts: Accounts, securities: Securities) -> None:
+        self._accounts = accounts
+        self._securities = securities
+
+    async def price(self, user_id: int, words: Sequence[str]) -> PriceView | Choices:
+        """`/price CODE|NAME`: the current price, or the choices when the name is ambiguous."""
+        if not words:
+            raise Problem("quotes.price_usage")
+        client = await self._accounts.client(user_id)
+        found = await self._securities.resolve(" ".join(words))
+        if isinstance(found, Choices):
+            return found
+        return await self._price(client, found)
+
+    async def price_of(self, user_id: int, code: str) -> PriceView:
+        """The current price of the stock with this code (a button's)."""
+        client = await self._accounts.client(user_id)
+        return await self._price(client, await self._securities.security(code))
+
+    async def daily(self, user_id: int, words: Sequence[str]) -> DailyView | DailyChoices:
+        """`/daily CODE|NAME [N]`: the last N trading days, or the choices for an ambiguous name."""
+        if not words:
+            raise Problem("quotes.daily_usage")
+        client = await self._accounts.client(user_id)
+        query, days = await self._split_daily(words)
+        found = await self._securities.resolve(query)
+        if isinstance(found, Choices):
+            return DailyChoices(found, days)
+        return await self._daily(client, found, days)
+
+    async def daily_of(self, user_id: int, code: str, days: int) -> DailyView:
+        """The last `days` trading days of the stock with this code (a button's)."""
+        check_days(days)
+        client = await self._accounts.client(user_id)
+        return await self._daily(client, await self._securities.security(code), days)
+
+    async def balance(self, user_id: int) -> BalanceView:
+        """The holdings and summary of the user's active account."""
+        client = await self._accounts.client(user_id)
+        balance = await client.balance()
+        return BalanceView(balance, client.environment, client.credential.account.masked)
+
+    async def _price(self, client: KisClient, security: Security) -> PriceView:
+        quote = await client.quote(security.code)
+        # KIS's own name wins; the directory's is the fallback.
+        named = Security(quote.code, quote.name) if quote.name else security
+        return PriceView(named, quote, client.environment)
+
+    async def _daily(self, client: KisClient, security: Security, days: int) -> DailyView:
+        bars = await client.daily_prices(security.code, days=days)
+        return DailyView(security, tuple(bars), client.environment)
+
+    async def _split_daily(self, words: Sequence[str]) -> tuple[str, int]:
+        """The stock text and N of `/daily TEXT [N]`.
+
+        The last word is N when it is a whole number and the whole text is not itself a known
+        name or code, so `/daily KODEX 200` is the ETF while `/daily 삼성전자 20` is twenty
+        days. When the words before it name a stock, a last word that is not a number from 1
+        to 100 is a Problem quotes.bad_days; otherwise the whole text is taken as the name.
+        """
+        text = " ".join(words)
+        if len(words) < 2 or await self._securities.is_known(text):
+            return text, DEFAULT_DAYS
+        last, rest = words[-1], " ".join(words[:-1])
+        days = _whole_number(last)
+        if days is not None and 1 <= days <= MAX_DAYS:
+            return rest, days
+        if await self._securities.is_known(rest) or code_in(rest) is not None:
+            raise Problem("quotes.bad_days", given=last, most=MAX_DAYS)
+        return text, DEFAULT_DAYS
+
+
+def check_days(days: int) -> None:
+    """Problem quotes.bad_days unless 1 <= days <= MAX_DAYS."""
+    if not 1 <= days <= MAX_DAYS:
+        raise Problem("quotes.bad_days", given=str(days), most=MAX_DAYS)
+
+
+def _whole_number(word: str) -> int | None:
+    # Short on purpose: int() of thousands of digits is slow and then refused.
+    return int(word) if word.isascii() and word.isdigit() and len(word) <= 6 else None

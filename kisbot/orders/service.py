@@ -1,0 +1,240 @@
+"""The trading service: draft an order, a cancel or a modify; list today's orders; reconcile.
+
+Drafting checks what it can before anything is confirmed (the stock, the price against a fresh
+quote's tick size and daily limits, buying power, that the order to change is open) and creates
+a pending intent in the confirmation engine. The engine runs `submit` on the owner's 확인,
+exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kisbot.accounts import Accounts
+from kisbot.confirmations import Confirmations, Executed, Intent, IntentState
+from kisbot.kis import (
+    KisClient,
+    OpenOrder,
+    OrderRecord,
+    PriceProblem,
+    Quote,
+    Side,
+    nearest_valid_prices,
+)
+from kisbot.orders.lines import order_lines
+from kisbot.orders.models import (
+    CANCEL,
+    KINDS,
+    MODIFY,
+    ORDER,
+    ChangeDraft,
+    OrderChoices,
+    OrderDraft,
+    Settled,
+    TodaysOrders,
+)
+from kisbot.orders.parsing import (
+    parse_order_no,
+    parse_price,
+    parse_quantity,
+    same_order_no,
+)
+from kisbot.orders.reconcile import Reconciler
+from kisbot.orders.submit import find_open_order, submit
+from kisbot.problems import Problem
+from kisbot.securities import Choices, Securities
+
+
+class Orders:
+    """Orders, cancels and modifies in two steps, over the user's KIS client."""
+
+    def __init__(
+        self,
+        accounts: Accounts,
+        securities: Securities,
+        confirmations: Confirmations,
+        reconciler: Reconciler,
+    ) -> None:
+        self._accounts = accounts
+        self._securities = securities
+        self._confirmations = confirmations
+        self._reconciler = reconciler
+        for kind in KINDS:
+            confirmations.register(kind, self._submit)
+
+    # -- drafting -----------------------------------------------------------------------------
+
+    async def draft_order(
+        self, user_id: int, chat_id: int, side: Side, words: Sequence[str]
+    ) -> OrderDraft | OrderChoices:
+        """`/buy|/sell CODE|NAME QTY [PRICE]`: a pending order, or the stocks NAME may mean.
+
+        A name may have spaces, so two readings are tried: the last two words as QTY PRICE,
+        then the last word as QTY (a market order); the first that parses and resolves wins.
+        """
+        if len(words) < 2:
+            raise Problem("trading.usage_order", command=side.value)
+        readings = [(words[:-2], words[-2], words[-1])] if len(words) >= 3 else []
+        readings.append((words[:-1], words[-1], None))
+        first: Problem | None = None
+        for stock_words, quantity_text, price_text in readings:
+            try:
+                quantity = parse_quantity(quantity_text)
+                price = parse_price(price_text) if price_text is not None else None
+                found = await self._securities.resolve(" ".join(stock_words))
+            except Problem as problem:
+                first = first or problem
+                continue
+            if isinstance(found, Choices):
+                return OrderChoices(found, side, quantity, price)
+            return await self.draft_order_of(
+                user_id, chat_id, side, found.code, quantity, price, found.name
+            )
+        assert first is not None
+        raise first
+
+    async def draft_order_of(
+        self,
+        user_id: int,
+        chat_id: int,
+        side: Side,
+        code: str,
+        quantity: int,
+        price: int | None,
+        name: str | None = None,
+    ) -> OrderDraft:
+        """Check the order against a fresh quote, then create the pending intent."""
+        client = await self._accounts.client(user_id)
+        quote = await client.quote(code)
+        if price is not None:
+            _check_price(quote, price)
+        power = await client.buying_power(code, price) if side is Side.BUY else None
+        intent = await self._confirmations.create(
+            user_id, chat_id, ORDER, environment=client.environment.value, side=side.value,
+            code=code, quantity=quantity, price=price,
+            order_type="limit" if price is not None else "market",
+        )  # fmt: skip
+        amount = quantity * (price if price is not None else quote.price)
+        name = quote.name or name or await self._securities.name(code)
+        return OrderDraft(intent, name, quote, amount, power)
+
+    async def draft_cancel(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
+        """`/cancel ORDER_NO [QTY]`: a pending cancel of the open remainder (or QTY of it)."""
+        if not 1 <= len(words) <= 2:
+            raise Problem("trading.usage_cancel")
+        order_no = parse_order_no(words[0])
+        quantity = parse_quantity(words[1]) if len(words) == 2 else None
+        return await self.draft_cancel_of(user_id, chat_id, order_no, quantity)
+
+    async def draft_cancel_of(
+        self, user_id: int, chat_id: int, order_no: str, quantity: int | None = None
+    ) -> ChangeDraft:
+        """A pending cancel of this order's open remainder (or `quantity` of it)."""
+        client, order = await self._open_order(user_id, order_no)
+        if quantity is not None and quantity > order.cancellable_quantity:
+            raise Problem(
+                "trading.cancel_too_many", order_no=order.order_no,
+                open=f"{order.cancellable_quantity:,}", asked=f"{quantity:,}",
+            )  # fmt: skip
+        whole = quantity is None or quantity == order.cancellable_quantity
+        intent = await self._confirmations.create(
+            user_id, chat_id, CANCEL, environment=client.environment.value,
+            side=_side_value(order), code=order.code, quantity=None if whole else quantity,
+            target_order_no=order.order_no,
+        )  # fmt: skip
+        acted = order.cancellable_quantity if whole else quantity or 0
+        return ChangeDraft(intent, order, acted, whole)
+
+    async def draft_modify(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
+        """`/modify ORDER_NO PRICE`: a pending 정정 of an open limit order's price."""
+        if len(words) != 2:
+            raise Problem("trading.usage_modify")
+        order_no = parse_order_no(words[0])
+        price = parse_price(words[1])
+        if price is None:
+            raise Problem("trading.usage_modify")
+        client, order = await self._open_order(user_id, order_no)
+        if order.price <= 0:
+            raise Problem("trading.modify_market", order_no=order.order_no)
+        if price == order.price:
+            raise Problem("trading.modify_same", order_no=order.order_no, price=f"{price:,}")
+        _check_price(await client.quote(order.code), price)
+        intent = await self._confirmations.create(
+            user_id, chat_id, MODIFY, environment=client.environment.value,
+            side=_side_value(order), code=order.code, price=price,
+            target_order_no=order.order_no,
+        )  # fmt: skip
+        return ChangeDraft(intent, order, order.cancellable_quantity, True)
+
+    # -- today ----------------------------------------------------------------------------------
+
+    async def todays_orders(self, user_id: int) -> TodaysOrders:
+        """Today's orders of the active account, after settling what can be settled."""
+        client = await self._accounts.client(user_id)
+        records = await client.todays_orders()
+        unknown = [
+            i
+            for i in await self._reconciler.unknown(user_id)
+            if i.environment is client.environment
+        ]
+        settled = await self._reconciler.settle(user_id, unknown, records) if unknown else []
+        settled_ids = {s.intent.id for s in settled}
+        left = [i for i in unknown if i.id not in settled_ids]
+        return TodaysOrders(client.environment, order_lines(records), settled, left)
+
+    # -- settling lost answers --------------------------------------------------------------
+
+    async def reconcile(self, intent_id: str) -> tuple[list[Settled], bool]:
+        """Check one lost answer against today's orders: what settled, and whether it is still
+        unknown (worth checking again later)."""
+        settled = await self._reconciler.reconcile(intent_id=intent_id)
+        intent = await self._confirmations.get(intent_id)
+        return settled, intent is not None and intent.state is IntentState.UNKNOWN
+
+    async def reconcile_leftovers(self) -> list[Settled]:
+        """Settle every unknown outcome, including submissions a dead process was cut off in."""
+        await self._reconciler.recover_cut_off()
+        return await self._reconciler.reconcile()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _submit(self, intent: Intent) -> Executed:
+        try:
+            client: KisClient | None = await self._accounts.client(intent.user_id)
+        except Problem:  # no key any more
+            client = None
+        return await submit(client, intent)
+
+    async def _open_order(self, user_id: int, order_no: str) -> tuple[KisClient, OpenOrder]:
+        client = await self._accounts.client(user_id)
+        order = find_open_order(await client.open_orders(), order_no)
+        if order is not None:
+            return client, order
+        record = _find_record(await client.todays_orders(), order_no)
+        if record is None:
+            raise Problem("trading.order_not_found", order_no=order_no)
+        raise Problem(f"trading.not_open_{record.state.value}", order_no=record.order_no)
+
+
+def _check_price(quote: Quote, price: int) -> None:
+    problem = quote.price_problem(price)
+    if problem is None:
+        return
+    if problem is PriceProblem.OFF_TICK:
+        below, above = nearest_valid_prices(price, quote.tick_size)
+        raise Problem(
+            "trading.off_tick", price=f"{price:,}", tick=f"{quote.tick_size:,}",
+            below=f"{below:,}", above=f"{above:,}",
+        )  # fmt: skip
+    raise Problem(
+        f"trading.{problem.value}", price=f"{price:,}",
+        upper=f"{quote.upper_limit:,}", lower=f"{quote.lower_limit:,}",
+    )  # fmt: skip
+
+
+def _find_record(records: Sequence[OrderRecord], order_no: str) -> OrderRecord | None:
+    return next((r for r in records if same_order_no(r.order_no, order_no)), None)
+
+
+def _side_value(order: OpenOrder) -> str | None:
+    return order.side.value if order.side else None
