@@ -153,18 +153,16 @@ class TerminalChat:
         an alert arrived, say) is too easy to do by mistake when the buttons are not in view.
         """
         message = self._latest_bot_message()
-        buttons = message.flat_buttons if message is not None else []
         if message is None:
             self._write("(the bot has sent no message yet, so there is no button to press)")
             return False
+        buttons = message.flat_buttons
         if not buttons:
             self._write("(the latest message has no buttons; nothing was pressed)")
             return False
         if not 1 <= number <= len(buttons):
-            choices = "1" if len(buttons) == 1 else f"1-{len(buttons)}"
-            self._write(
-                f"(the latest message has buttons {choices}, not {number}; nothing was pressed)"
-            )
+            choices = "button 1" if len(buttons) == 1 else f"buttons 1-{len(buttons)}"
+            self._write(f"(the latest message has {choices}, not {number}; nothing was pressed)")
             return False
         button = buttons[number - 1]
         if button.callback_data is None:
