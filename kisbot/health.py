@@ -55,8 +55,12 @@ class Heartbeat:
 
     def reset(self) -> None:
         """Forget an earlier run's heartbeat, so health waits for this run's first poll."""
-        self.path.unlink(missing_ok=True)
         self._last = None
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as error:
+            # An unusable data directory is reported by what needs it (the database, the key).
+            logger.warning("cannot remove the old heartbeat file %s: %s", self.path, error)
 
     def beat(self) -> None:
         """Record that Telegram answered; a file that cannot be written is logged once."""

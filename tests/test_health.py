@@ -68,6 +68,11 @@ def test_reset_forgets_an_earlier_runs_heartbeat(tmp_path: Path) -> None:
     assert heartbeat.path.exists()
 
 
+def test_reset_in_an_unusable_data_directory_does_not_raise(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file where the data directory should be")
+    Heartbeat(tmp_path / "data" / "heartbeat").reset()
+
+
 def test_a_heartbeat_that_cannot_be_written_is_logged_once_and_never_raises(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
