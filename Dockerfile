@@ -1,4 +1,5 @@
 # kisbot: `docker run -e KISBOT_TELEGRAM_TOKEN=... -v kisbot-data:/data kisbot`
+# (webhook mode: add -e KISBOT_WEBHOOK_URL=https://... -p 8443:8443 behind a TLS proxy)
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,5 +27,12 @@ RUN pip install --no-deps . && rm -rf /app/build
 
 USER kisbot
 VOLUME ["/data"]
+# The webhook server's port (KISBOT_WEBHOOK_LISTEN's default, 0.0.0.0:8443), used only when
+# KISBOT_WEBHOOK_URL is set; it speaks plain HTTP, so TLS ends at a proxy in front of it.
+EXPOSE 8443
+# Polling: Telegram answered a poll within 2 minutes (a heartbeat file in /data). Webhook: the
+# webhook server answers HTTP. Exit 0 or 1; `docker inspect` shows the reason.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["kisbot", "health"]
 ENTRYPOINT ["kisbot"]
 CMD ["run"]

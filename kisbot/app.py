@@ -28,10 +28,11 @@ from handlers.i18n import render
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import ConfigError, Settings, load_settings
 from kisbot.core import build_core
+from kisbot.health import Heartbeat, heartbeat_path
 from kisbot.logs import configure_logging, redactor
 from kisbot.services import open_services
 from kisbot.store.errors import StoreError
-from kisbot.telegram_request import AiohttpRequest
+from kisbot.telegram_request import AiohttpRequest, HeartbeatRequest
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +147,15 @@ async def stop_in_loop(application: Application) -> None:
 
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when KISBOT_WEBHOOK_URL is set."""
-    application = build_application(settings)
     if not settings.webhook_url:
+        # Each answered poll touches the heartbeat `kisbot health` reads.
+        heartbeat = Heartbeat(heartbeat_path(settings.data_dir))
+        heartbeat.reset()
+        polling_request = HeartbeatRequest(heartbeat.beat)
+        application = build_application(settings, get_updates_request=polling_request)
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
         return
+    application = build_application(settings)
     host, port = settings.webhook_host_port
     secret = (
         settings.webhook_secret.get_secret_value()

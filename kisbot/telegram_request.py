@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -111,6 +112,37 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:
             text = _TOKEN_PATH.sub("/bot…", str(error))
             raise NetworkError(f"aiohttp.{type(error).__name__}: {text}") from error
+
+
+class HeartbeatRequest(AiohttpRequest):
+    """An `AiohttpRequest` for getUpdates that calls `on_answer` after each HTTP 200.
+
+    An answered poll is the proof `kisbot health` looks for that polling works; a refusal
+    (401, 409 when another process polls the same bot) is not.
+    """
+
+    __slots__ = ("_on_answer",)
+
+    def __init__(self, on_answer: Callable[[], None], connection_pool_size: int = 1) -> None:
+        super().__init__(connection_pool_size=connection_pool_size)
+        self._on_answer = on_answer
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        status, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if status == 200:
+            self._on_answer()
+        return status, body
 
 
 def _body(

@@ -3,6 +3,8 @@
 The KIS sandbox runs in-process (a simulated market and a mock account), the database is SQLite
 in a data directory (temporary unless --data-dir is given), and the real Application and handlers
 talk to a local Bot API stub; the terminal chat plays the Telegram app. Nothing leaves the machine.
+Charts are saved under DATA_DIR/demo-photos (with a temporary data directory, in a directory of
+their own that outlives the demo) and the transcript prints each one's path.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from kisbot.app import build_application, start_in_loop, stop_in_loop
 from kisbot.chat.botapi import LocalBotApi
+from kisbot.chat.photos import PhotoFolder
 from kisbot.chat.terminal import TerminalChat
 from kisbot.config import ConfigError, load_settings
 from kisbot.kis import Account, Credential, Environment, KisError
@@ -26,6 +29,7 @@ from kisbot.sandbox import Sandbox
 from kisbot.services import Services
 from kisbot.store.vault import generate_key
 
+PHOTO_DIR = "demo-photos"
 DEMO_TOKEN = "100000001:DEMO-local-bot-token-not-a-real-secret"
 DEMO_USER_ID = 10001
 DEMO_CREDENTIAL = Credential(
@@ -36,14 +40,16 @@ BANNER = {
     "ko": (
         "kisbot 데모 — 로컬 KIS 샌드박스(모의 시장)와 이 터미널에서 대화합니다.\n"
         "모의투자 계좌가 등록되어 있습니다. 예: /price 삼성전자, /daily 005930 20, /balance,\n"
-        "/buy 005930 1, /orders, /alert 005930 above 80000 — 버튼은 번호를 입력해 누릅니다.\n"
-        "/help 로 전체 명령, /quit 로 종료."
+        "/buy 005930 1, /orders, /alert 005930 above 80000.\n"
+        "마지막 메시지의 버튼은 번호를 입력해 누릅니다. 차트는 PNG 파일로 저장되어\n"
+        "경로가 표시됩니다. /help 로 전체 명령, /quit 로 종료."
     ),
     "en": (
         "kisbot demo — chatting in this terminal with a local KIS sandbox (a simulated market).\n"
         "A mock account is registered. Try /price 005930, /daily 005930 20, /balance,\n"
-        "/buy 005930 1, /orders, /alert 005930 above 80000 — press a button by typing its number.\n"
-        "/help lists every command, /quit leaves."
+        "/buy 005930 1, /orders, /alert 005930 above 80000.\n"
+        "Type a number to press that button of the latest message. Charts are saved as PNG files\n"
+        "(their path is shown). /help lists every command, /quit leaves."
     ),
 }
 
@@ -87,7 +93,8 @@ async def run_demo(
     """The demo itself; `lines` replaces standard input (for tests).
 
     An ephemeral data directory gets a master key in memory; a kept one gets master.key in it,
-    so the demo's stored key still decrypts next time.
+    so the demo's stored key still decrypts next time. Photos go to DATA_DIR/demo-photos, or,
+    when the data directory is ephemeral, to a temporary directory that is kept.
     """
     async with (
         Sandbox(seed=seed, real_rate=0, mock_rate=0, token_interval=0) as sandbox,
@@ -103,7 +110,8 @@ async def run_demo(
             await _register_demo_key(application.bot_data["services"])
             print(BANNER[locale], flush=True)
             user = api.add_user("You", user_id=DEMO_USER_ID, language_code=locale)
-            await TerminalChat(api, user).run(lines)
+            photos = PhotoFolder(None if ephemeral else data_dir / PHOTO_DIR)
+            await TerminalChat(api, user, photos=photos).run(lines)
         finally:
             await stop_in_loop(application)
 

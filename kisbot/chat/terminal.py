@@ -3,8 +3,10 @@
 Each line is sent as the user's message; the chat then waits until the bot has replied and gone
 quiet for a moment, so a piped script gets each line's replies before its next line. Inline
 buttons print as numbered choices ("[1] 확인  [2] 취소") and typing a number presses that button
-of the latest message that has buttons. Edits print as updates of the earlier message, and
-messages the bot sends on its own (alerts) print whenever they arrive.
+of the bot's latest message, never of an older one: when the latest message has no such button,
+a note says so and nothing is pressed. Photos are saved to files (see `PhotoFolder`) and print
+as their caption and path. Edits print as updates of the earlier message, and messages the bot
+sends on its own (alerts) print whenever they arrive.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from kisbot.chat.models import Button, CallbackQuery, Chat, Message, User
+from kisbot.chat.photos import PhotoFolder
 from kisbot.chat.world import ChatWorld, Signal
 
 QUIT = frozenset({"/quit", "/exit"})
@@ -31,11 +34,15 @@ class TerminalTiming:
     end_wait: float = 1.0  # at end of input, the longest wait for replies still coming
 
 
-def render_message(message: Message) -> list[str]:
-    """The lines a terminal shows for a bot message: its text, image or file, and buttons."""
+def render_message(message: Message, photo_note: str | None = None) -> list[str]:
+    """The lines a terminal shows for a bot message: its text, image or file, and buttons.
+
+    `photo_note` follows an image's line: where the image was saved, or why it was not.
+    """
     lines: list[str] = []
     if message.photo is not None:
-        lines.append(f"[image: {message.caption}]" if message.caption else "[image]")
+        image = f"[image: {message.caption}]" if message.caption else "[image]"
+        lines.append(f"{image} {photo_note}" if photo_note else image)
     elif message.document is not None:
         name = message.document.filename or "file"
         lines.append(f"[file {name}: {message.caption}]" if message.caption else f"[file {name}]")
@@ -86,6 +93,7 @@ class TerminalChat:
         timing: TerminalTiming | None = None,
         interactive: bool | None = None,
         prompt: str = "> ",
+        photos: PhotoFolder | None = None,
     ) -> None:
         self.api = api
         self.user = user
@@ -94,6 +102,8 @@ class TerminalChat:
         self.timing = timing or TerminalTiming()
         self.interactive = interactive  # None: a person at a terminal when reading stdin
         self.prompt = prompt
+        self.photos = photos  # None: photos print as their caption only
+        self._photo_notes: dict[int, str] = {}  # message id -> saved path, or why not saved
         self._shown: dict[int, int] = {}  # message id -> version shown
         self._queries: list[CallbackQuery] = []
         self._at_prompt = False
@@ -131,28 +141,41 @@ class TerminalChat:
 
     def _act_on(self, line: str) -> bool:
         """Send the line, or press the numbered button; True if the bot has something to do."""
-        buttons = self._latest_buttons()
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
-            button = buttons[int(line) - 1]
-            if button.callback_data is None:
-                self._write(f"(link: {button.url})")
-                return False
-            message = self._latest_with_buttons()
-            assert message is not None
-            self._queries.append(self.api.press_button(self.user, message, button.callback_data))
-            return True
+        if line.isascii() and line.isdigit():
+            return self._press(int(line))
         self.api.send_text(self.user, line, chat=self.chat)
         return True
 
-    def _latest_with_buttons(self) -> Message | None:
-        for message in reversed(self.api.transcript(self.chat)):
-            if not message.deleted and any(b.callback_data or b.url for b in message.flat_buttons):
-                return message
-        return None
+    def _press(self, number: int) -> bool:
+        """Press button `number` of the bot's latest message, or say why nothing was pressed.
 
-    def _latest_buttons(self) -> list[Button]:
-        message = self._latest_with_buttons()
-        return message.flat_buttons if message is not None else []
+        Only the latest message counts: pressing a button of an older one (an order's 확인 after
+        an alert arrived, say) is too easy to do by mistake when the buttons are not in view.
+        """
+        message = self._latest_bot_message()
+        if message is None:
+            self._write("(the bot has sent no message yet, so there is no button to press)")
+            return False
+        buttons = message.flat_buttons
+        if not buttons:
+            self._write("(the latest message has no buttons; nothing was pressed)")
+            return False
+        if not 1 <= number <= len(buttons):
+            choices = "button 1" if len(buttons) == 1 else f"buttons 1-{len(buttons)}"
+            self._write(f"(the latest message has {choices}, not {number}; nothing was pressed)")
+            return False
+        button = buttons[number - 1]
+        if button.callback_data is None:
+            self._write(
+                f"(link: {button.url})" if button.url else "(that button does nothing here)"
+            )
+            return False
+        self._queries.append(self.api.press_button(self.user, message, button.callback_data))
+        return True
+
+    def _latest_bot_message(self) -> Message | None:
+        shown = [m for m in self.api.transcript(self.chat) if not m.deleted]
+        return shown[-1] if shown else None
 
     async def _await_replies(self, seen: int, longest: float, *, replied: bool = False) -> None:
         """Wait for the bot's first reply after `seen`, then until it is quiet for `settle`."""
@@ -206,8 +229,22 @@ class TerminalChat:
             return ["(your message was deleted)"] if message.deleted else []
         if message.deleted:
             return [] if shown is None else [f"(deleted: {_first_line(message)})"]
-        body = render_message(message)
+        body = render_message(message, self._photo_note(message))
         return body if shown is None else ["(edited)", *body]
+
+    def _photo_note(self, message: Message) -> str | None:
+        """Where the message's photo was saved (saving it the first time), or why it was not."""
+        photo = message.photo
+        if photo is None or self.photos is None or not photo.data:
+            return None
+        note = self._photo_notes.get(message.message_id)
+        if note is None:
+            try:
+                note = str(self.photos.save(photo, message.caption))
+            except OSError as error:
+                note = f"(not saved: {error.strerror or error})"
+            self._photo_notes[message.message_id] = note
+        return note
 
     def _show_prompt(self) -> None:
         if self.interactive:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 
 def run_demo(script: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,8 +27,35 @@ def test_piped_lines_each_get_their_replies_and_the_demo_exits() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_english_demo(tmp_path) -> None:
-    result = run_demo("/frobnicate\n", "--lang", "en", "--data-dir", str(tmp_path))
+def saved_photos(out: str) -> list[Path]:
+    """The paths the transcript printed after "[image: …]"."""
+    return [Path(line.split("] ", 1)[1]) for line in out.splitlines() if line.startswith("[image")]
+
+
+def test_english_demo_saves_the_chart_in_its_data_dir_and_presses_only_the_latest_message(
+    tmp_path: Path,
+) -> None:
+    script = "/frobnicate\n/price 005930\n/daily 005930 5\n1\n"
+    result = run_demo(script, "--lang", "en", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "Unknown command" in result.stdout
     assert (tmp_path / "master.key").exists()  # a kept data dir keeps its key
+    [chart] = saved_photos(result.stdout)
+    assert chart.parent == tmp_path / "demo-photos"
+    assert chart.name.startswith("001-") and chart.suffix == ".png"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    # The /price message above has a refresh button; the chart, the latest message, has none.
+    assert result.stdout.rstrip().endswith(
+        "> 1\n(the latest message has no buttons; nothing was pressed)"
+    )
+
+
+def test_charts_of_a_demo_without_a_data_dir_outlive_it() -> None:
+    result = run_demo("/daily 005930 3\n")
+    assert result.returncode == 0, result.stderr
+    [chart] = saved_photos(result.stdout)
+    try:
+        assert chart.is_absolute()
+        assert chart.read_bytes().startswith(b"\x89PNG")
+    finally:
+        shutil.rmtree(chart.parent, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""`kisbot run` as a real process: it polls, answers, and stops cleanly on SIGTERM."""
+"""`kisbot run` as a real process: it polls, answers, is healthy, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from kisbot.chat.botapi import LocalBotApi
 from kisbot.sandbox import Sandbox
 from kisbot.store.vault import generate_key
+from tests.e2e.dockerfile import healthcheck_command
 
 TOKEN = "700000002:AAProcess-Test-Token-Only_abcdefghijk"
 
@@ -47,6 +48,12 @@ async def test_kisbot_run_answers_and_stops_on_sigterm_without_leaking_the_token
             api.send_text(user, "/frobnicate")
             (reply,) = await api.wait_for_messages(api.private_chat(user), 1, timeout=15)
             assert "/help" in (reply.text or "")
+            # The update came with an answered poll: Docker's health check says healthy.
+            health = await asyncio.create_subprocess_exec(
+                *healthcheck_command(), env=env, stdout=asyncio.subprocess.PIPE
+            )
+            health_out, _ = await asyncio.wait_for(health.communicate(), timeout=30)
+            assert (health.returncode, health_out) == (0, b"healthy\n")
 
             started = time.monotonic()
             process.send_signal(signal.SIGTERM)

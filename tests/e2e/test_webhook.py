@@ -14,6 +14,7 @@ import httpx
 from kisbot.chat.botapi import LocalBotApi
 from kisbot.sandbox import Sandbox
 from kisbot.store.vault import generate_key
+from tests.e2e.dockerfile import healthcheck_command
 
 TOKEN = "700000003:AAWebhook-Test-Token-Only_abcdefghijkl"
 SECRET = "webhook-secret_123"
@@ -69,6 +70,11 @@ async def test_webhook_mode_answers_posted_updates_and_refuses_a_wrong_secret(
             assert accepted.status_code == 200
             (reply,) = await api.wait_for_messages(api.private_chat(user), 1, timeout=15)
             assert "/help" in (reply.text or "")
+            health = await asyncio.create_subprocess_exec(
+                *healthcheck_command(), env=env, stdout=asyncio.subprocess.PIPE
+            )
+            health_out, _ = await asyncio.wait_for(health.communicate(), timeout=30)
+            assert (health.returncode, health_out) == (0, b"healthy\n")
 
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
