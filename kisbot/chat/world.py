@@ -132,6 +132,12 @@ class ChatWorld:
         self._chats[chat_id] = chat
         return chat
 
+    def add_channel(self, title: str) -> Chat:
+        """A channel the bot is an admin of: its posts reach the bot without a sender."""
+        chat = Chat(-(1002000000000 + next(self._group_ids)), "channel", title=title)
+        self._chats[chat.id] = chat
+        return chat
+
     def chat(self, chat_id: int) -> Chat | None:
         return self._chats.get(chat_id)
 
@@ -156,10 +162,36 @@ class ChatWorld:
         self._queue_update({"message": message.to_api()})
         return message
 
+    def post_in_channel(self, chat: Chat, text: str) -> None:
+        """A post in a channel (no `from`; `sender_chat` is the channel)."""
+        post: dict[str, Any] = {
+            "message_id": next(self._message_ids.setdefault(chat.id, itertools.count(1))),
+            "chat": chat.to_api(),
+            "sender_chat": chat.to_api(),
+            "date": self.now(),
+            "text": text,
+        }
+        entity = command_entity(text)
+        if entity is not None:
+            post["entities"] = [entity]
+        self._queue_update({"channel_post": post})
+
+    def edit_text(self, user: User, message: Message, text: str) -> None:
+        """The user edits a message they sent earlier; the bot gets an `edited_message`."""
+        message.text = text
+        entity = command_entity(text)
+        message.entities = [entity] if entity is not None else []
+        self._queue_update({"edited_message": {**message.to_api(), "edit_date": self.now()}})
+
     def press_button(self, user: User, message: Message, callback_data: str) -> CallbackQuery:
         """The user presses the inline button carrying `callback_data` on `message`."""
         if message.deleted or all(b.callback_data != callback_data for b in message.flat_buttons):
             raise ValueError(f"message {message.message_id} shows no button {callback_data!r}")
+        return self.forge_press(user, message, callback_data)
+
+    def forge_press(self, user: User, message: Message, callback_data: str) -> CallbackQuery:
+        """A press carrying any data at all, as a modified client can send (for tests of
+        forged and stale buttons)."""
         query = CallbackQuery(
             id=str(secrets.randbits(63)),
             user=user,
