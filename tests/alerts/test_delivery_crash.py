@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kisbot.alerts.delivery import Attempt, Outcome, deliver_due
+from kisbot.alerts.delivery import Attempt, Outcome, Sender, deliver_due
 from kisbot.clock import ManualClock
 from kisbot.store.database import Database
 from kisbot.store.models import OutboxMessage
@@ -36,7 +36,7 @@ class Telegram:
         return [repeat for got, repeat in self.received if got == message_id]
 
 
-def sender(telegram: Telegram, *, die_on: int | None = None, before_send: bool = False):
+def sender(telegram: Telegram, *, die_on: int | None = None, before_send: bool = False) -> Sender:
     """Telegram takes each message; the process dies on `die_on`, before or after its send."""
 
     async def send(message: OutboxMessage) -> Attempt:
