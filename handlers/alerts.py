@@ -167,12 +167,13 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
 
 async def send_alert_message(bot: Bot, core: Core, message: OutboxMessage) -> Attempt:
     """One delivery attempt, rendered in the user's language now; says how it went."""
+    locale = await locale_of(core, message.user_id)
     if message.payload:
-        text, buttons = fired_text(
-            await locale_of(core, message.user_id), FiredAlert.from_json(message.payload)
-        )
+        text, buttons = fired_text(locale, FiredAlert.from_json(message.payload))
     else:
         text, buttons = Markup(escape(message.text)), []
+    if message.possible_repeat:  # its process died mid-send: it may have arrived already
+        text = Markup(f"{text}\n{render(locale, 'alerts.possible_repeat')}")
     try:
         await bot.send_message(
             message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)

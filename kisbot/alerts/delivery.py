@@ -1,4 +1,10 @@
-"""Sending what the outbox holds: claimed once, retried on failure, held for a blocked user.
+"""Sending what the outbox holds: once, retried on failure, held for a blocked user.
+
+Each message is owned for its own send (`OutboxRepo.send_lock`, then `start_sending`, committed
+before the send), so a process killed mid-delivery leaves at most the one message it was
+sending in doubt; the next process to look sends that one again at once, with
+`possible_repeat` set so the user is told, and the rest as usual. Telegram cannot be asked
+whether a message arrived, so a message in doubt is resent rather than risk losing it.
 
 The transport (Telegram) is passed in as `send`, which says how one attempt went; this module
 knows only the outbox and what each outcome means for it:
@@ -50,17 +56,28 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     blocked: int = 0
+    repeats: int = 0  # resent after their sender died mid-send (counted in the three above too)
 
 
 async def deliver_due(database: Database, send: Sender, clock: Clock) -> DeliveryReport:
-    """Send every due outbox message this process can claim."""
+    """Send every due outbox message that no other live process is sending."""
     report = DeliveryReport()
-    for message in await database.outbox.claim_due(BATCH):
-        try:
-            attempt = await send(message)
-        except Exception as error:  # a surprise in one send must not lose the others
-            attempt = Attempt(Outcome.RETRY, type(error).__name__)
-        await _record(database, message, attempt, clock)
+    for message_id in await database.outbox.due_ids(BATCH):
+        async with database.outbox.send_lock(message_id) as mine:
+            if not mine:
+                continue  # another process is sending it right now
+            message = await database.outbox.start_sending(message_id)
+            if message is None:
+                continue  # delivered or held meanwhile
+            if message.possible_repeat:
+                report.repeats += 1
+                logger.warning(
+                    "alert message %s resent marked as a possible repeat (a process died while "
+                    "sending it)",
+                    message.id,
+                )
+            attempt = await _attempt(send, message)
+            await _record(database, message, attempt, clock)
         if attempt.outcome is Outcome.SENT:
             report.sent += 1
         elif attempt.outcome is Outcome.BLOCKED:
@@ -68,6 +85,13 @@ async def deliver_due(database: Database, send: Sender, clock: Clock) -> Deliver
         else:
             report.retried += 1
     return report
+
+
+async def _attempt(send: Sender, message: OutboxMessage) -> Attempt:
+    try:
+        return await send(message)
+    except Exception as error:  # a surprise in one send must not lose the others
+        return Attempt(Outcome.RETRY, type(error).__name__)
 
 
 async def _record(

@@ -129,6 +129,9 @@ class LocalBotApi(ChatWorld):
             self.record(ApiCall(method, params, error.status, error.description))
             return web.json_response(error_body(error), status=error.status)
         self.record(ApiCall(method, params, 200))
+        delay = self.answer_delay(method)
+        if delay > 0:
+            await asyncio.sleep(delay)
         return web.json_response(ok_body(result))
 
     async def _serve_file(self, request: web.Request) -> web.StreamResponse:

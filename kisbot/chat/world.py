@@ -92,6 +92,7 @@ class ChatWorld:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._answer_delays: dict[str, float] = {}
         self._blocked: set[int] = set()
         self.activity = 0
 
@@ -292,6 +293,14 @@ class ChatWorld:
     def take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method.lower())
         return queue.popleft() if queue else None
+
+    def answer_slowly(self, method: str, seconds: float) -> None:
+        """From now on, calls of `method` take effect at once but are answered `seconds` later
+        (0 = at once again): the bot's call is in flight after Telegram has acted on it."""
+        self._answer_delays[method.lower()] = seconds
+
+    def answer_delay(self, method: str) -> float:
+        return self._answer_delays.get(method.lower(), 0.0)
 
     # -- used by the Bot API methods ----------------------------------------------------
 

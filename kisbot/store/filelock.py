@@ -1,7 +1,8 @@
 """An exclusive lock between processes on one machine: flock on a small file.
 
-Used where SQLite has no lock of its own that fits: token issuance per app key, and migrating.
-Closing the descriptor (or the process dying) releases the lock, so a crash never leaves it held.
+Used where SQLite has no lock of its own that fits: token issuance per app key, migrating, and
+the alert outbox's send locks. Closing the descriptor (or the process dying) releases the lock,
+so a crash never leaves it held.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 try:
@@ -41,5 +42,24 @@ async def file_lock(path: Path) -> AsyncIterator[None]:
             except BlockingIOError:
                 await asyncio.sleep(_POLL_SECONDS)
         yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def try_file_lock(path: Path) -> Iterator[bool]:
+    """Hold an exclusive flock on `path` if nobody holds it right now; yields whether it is held."""
+    if fcntl is None:  # pragma: no cover
+        yield True
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
     finally:
         os.close(fd)

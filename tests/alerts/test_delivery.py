@@ -50,18 +50,6 @@ async def test_retry_after_waits_before_the_next_attempt(
     assert (await deliver_due(db, send, clock)).sent == 1
 
 
-async def test_a_claimed_message_is_not_sent_by_another_process_while_leased(
-    opened: Opener, clock: ManualClock
-) -> None:
-    first, second = await opened(clock), await opened(clock)
-    await first.users.get_or_create(USER)
-    await first.outbox.enqueue(USER, USER, "hello")
-    assert len(await first.outbox.claim_due()) == 1
-    assert await second.outbox.claim_due() == []
-    await clock.advance(61)  # the first process died holding it: the lease runs out
-    assert len(await second.outbox.claim_due()) == 1
-
-
 async def test_a_blocked_user_has_alerts_paused_and_the_message_held_until_back(
     opened: Opener, clock: ManualClock
 ) -> None:

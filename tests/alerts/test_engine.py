@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from kisbot.accounts import Accounts
+from kisbot.alerts.delivery import Attempt, Outcome, deliver_due
 from kisbot.alerts.engine import AlertEngine
 from kisbot.clock import Clock, ManualClock
 from kisbot.confirmations import Confirmations
@@ -21,6 +22,7 @@ from kisbot.sandbox import Sandbox
 from kisbot.sandbox.catalog import LISTINGS
 from kisbot.securities import Securities
 from kisbot.store.database import Database
+from kisbot.store.models import OutboxMessage
 from tests.fakes.symbols import FixedSymbols
 from tests.store.conftest import Opener
 
@@ -122,10 +124,16 @@ async def test_two_processes_fire_each_alert_once(
         reports = await asyncio.gather(*(engine.tick() for engine in engines * 3))
     assert sum(report.fired for report in reports) == 20
     assert len(await first.outbox.pending()) == 20
-    # Delivery is claimed once too: the two processes split the messages between them.
-    mine, theirs = await asyncio.gather(first.outbox.claim_due(), second.outbox.claim_due())
-    assert len(mine) + len(theirs) == 20
-    assert not {m.id for m in mine} & {m.id for m in theirs}
+    # Delivery is once too: the two processes, delivering together, send each message once.
+    sent: list[int] = []
+
+    async def send(message: OutboxMessage) -> Attempt:
+        sent.append(message.id)
+        await asyncio.sleep(0)  # let the other process run while this send is in flight
+        return Attempt(Outcome.SENT)
+
+    await asyncio.gather(deliver_due(first, send, clock), deliver_due(second, send, clock))
+    assert len(sent) == 20 and len(set(sent)) == 20
 
 
 async def drive(clock: ManualClock, done: Callable[[], bool], step: float = 0.25) -> None:

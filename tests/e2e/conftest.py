@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import BotHarness
+from tests.store.conftest import (  # noqa: F401  (the store's backends, for tests that pick one)
+    backend,
+    postgres_url,
+    sqlite_template,
+)
 
 
 @pytest.fixture

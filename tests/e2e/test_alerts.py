@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from handlers.callbacks import AlertPrice, AlertRemove, encode
 from kisbot.chat.models import User
 from kisbot.chat.wire import Fault
 from kisbot.clock import ManualClock
 from kisbot.kis import Environment
+from kisbot.store.models import OutboxMessage
 from tests.e2e.alerts_helpers import (
     FAST,
     alert_messages,
@@ -249,6 +251,31 @@ async def test_message_is_rendered_in_the_language_the_user_has_at_delivery(
         await wait_rounds(bot, 3)
         [message] = alert_messages(bot, user)
         assert "Condition:" in message.text
+
+
+async def test_a_message_a_dead_process_was_sending_arrives_marked_as_a_possible_repeat(
+    tmp_path: Path,
+) -> None:
+    async with BotHarness(tmp_path, env=FAST) as bot:
+        user = bot.user()
+        await bot.register_key(user)
+        await bot.send(user, f"/alert {CODE} above 1000")
+        bot.api.block(user)  # its message waits in the outbox, held
+        await wait_rounds(bot, 3)
+        database = bot.services.database
+        await database.users.set_locale(user.id, "en")
+        async with database.sessions.begin() as session:
+            # As a process killed mid-send leaves it: marked sending, its send lock gone.
+            await session.execute(update(OutboxMessage).values(sending_at=datetime.now(UTC)))
+        bot.api.unblock(user)
+        await bot.send(user, "/alerts")  # the user is back: the held message is due
+        [message] = await wait_for_alerts(bot, user, 1)
+        assert "Condition:" in message.text
+        assert message.text.endswith(
+            "the bot restarted while sending this, so you may have it already."
+        )
+        await wait_rounds(bot, 3)
+        assert len(alert_messages(bot, user)) == 1
 
 
 async def test_alert_by_exact_name_and_unalert(bot: BotHarness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kisbot.store.base import Base
@@ -30,9 +30,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     last_attempt_at: Mapped[datetime | None]
-    # Not tried again before this time: a claim by one process (a lease) or Telegram's
-    # RetryAfter. None means due now.
+    # Not tried again before this time (Telegram's RetryAfter). None means due now.
     next_attempt_at: Mapped[datetime | None]
+    # Set, in a commit of its own, right before a send; cleared with the send's outcome. Found
+    # set by a process holding the message's send lock (kisbot.store.send_locks), it means the
+    # sender died mid-send: Telegram may have the message already.
+    sending_at: Mapped[datetime | None]
+    # An earlier send may have reached the user (see sending_at): the message then says so.
+    possible_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set while the user has blocked the bot; released when they come back.
     held_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]

@@ -1,24 +1,37 @@
 """The alert outbox: messages to send, kept until Telegram has taken them.
 
-Delivery is claimed row by row with a conditional UPDATE (a lease), so two bot processes on one
-database never send the same message twice while both are alive; a process that dies holding a
-claim leaves the message to be sent again once the lease runs out (at least once, never lost).
+One message at a time is owned for one send: its send lock (kisbot.store.send_locks, which dies
+with its process) is taken, then the row is marked sending in a commit of its own, then it is
+sent, then the outcome is recorded and the lock released. So two live processes never send one
+message twice, a message read but not yet started is due for anyone at once, and a message
+found marked by whoever next gets its lock was in flight when its sender died: it is sent again
+at once, as a possible repeat. A crash repeats at most that one message, and loses none.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kisbot.clock import Clock
 from kisbot.store.models import OutboxMessage
 from kisbot.store.repos._base import Repo
+from kisbot.store.send_locks import SendLocks
 
 _ERROR_LIMIT = 200
-DEFAULT_LEASE = timedelta(seconds=60)
 
 
 class OutboxRepo(Repo):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
+    ) -> None:
+        super().__init__(sessions, clock)
+        self._locks = SendLocks(sessions.kw["bind"])
+
     async def enqueue(
         self,
         user_id: int,
@@ -50,27 +63,44 @@ class OutboxRepo(Repo):
             )
             return list(result)
 
-    async def claim_due(
-        self, limit: int = 100, lease: timedelta = DEFAULT_LEASE
-    ) -> list[OutboxMessage]:
-        """Due messages this caller now owns for `lease`; another caller gets none of them."""
-        candidates = [message.id for message in await self.pending(limit)]
-        if not candidates:
-            return []
-        async with self._sessions.begin() as session:
-            won = await session.scalars(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(candidates), self._due())
-                .values(next_attempt_at=self._now() + lease)
-                .returning(OutboxMessage.id)
-            )
-            ids = sorted(won)
-            if not ids:
-                return []
+    async def due_ids(self, limit: int = 100) -> list[int]:
+        """The ids of `pending` messages: candidates to send, not yet owned."""
+        async with self._sessions() as session:
             result = await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+                select(OutboxMessage.id).where(self._due()).order_by(OutboxMessage.id).limit(limit)
             )
             return list(result)
+
+    @contextlib.asynccontextmanager
+    async def send_lock(self, message_id: int) -> AsyncIterator[bool]:
+        """Hold the message's send lock, if no live process holds it; yields whether held.
+
+        Hold it from before `start_sending` until the outcome is recorded.
+        """
+        async with self._locks.hold(message_id) as held:
+            yield held
+
+    async def start_sending(self, message_id: int) -> OutboxMessage | None:
+        """Mark the message as being sent now, committed; the caller holds its send lock.
+
+        None if it is no longer due (delivered, held or waiting meanwhile). A message still
+        marked from an earlier send was in flight when its sender died: it comes back with
+        `possible_repeat` set, and keeps it until delivered.
+        """
+        async with self._sessions.begin() as session:
+            result = await session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, self._due())
+                .values(
+                    sending_at=self._now(),
+                    possible_repeat=or_(
+                        OutboxMessage.possible_repeat, OutboxMessage.sending_at.is_not(None)
+                    ),
+                )
+                .returning(OutboxMessage),
+                execution_options={"populate_existing": True},
+            )
+            return result.one_or_none()
 
     async def mark_delivered(self, message_id: int) -> bool:
         """Record that Telegram took the message; True the first time only."""
@@ -79,7 +109,12 @@ class OutboxRepo(Repo):
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
-                .values(delivered_at=now, last_attempt_at=now, attempts=OutboxMessage.attempts + 1)
+                .values(
+                    delivered_at=now,
+                    last_attempt_at=now,
+                    attempts=OutboxMessage.attempts + 1,
+                    sending_at=None,
+                )
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -96,6 +131,7 @@ class OutboxRepo(Repo):
             last_error=error[:_ERROR_LIMIT],
             last_attempt_at=self._now(),
             next_attempt_at=retry_at,
+            sending_at=None,
         )
 
     async def hold(self, message_id: int, error: str) -> None:
@@ -108,6 +144,7 @@ class OutboxRepo(Repo):
             last_attempt_at=now,
             next_attempt_at=None,
             held_at=now,
+            sending_at=None,
         )
 
     async def release_held(self, user_id: int) -> int:
