@@ -28,11 +28,10 @@ from handlers.choices import show_choices, show_picked
 from handlers.common import Buttons, Context, Turn, core_of, keyboard, locale_of
 from handlers.format import arrow, escape, kst_time, percent, won
 from handlers.i18n import Markup, render
-from kisbot.alerts.delivery import Attempt, Outcome
+from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome
 from kisbot.alerts.messages import FiredAlert
 from kisbot.alerts.service import AlertChoices, AlertState, AlertView, CreatedAlert
 from kisbot.core import Core
-from kisbot.store.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -165,11 +164,11 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
     return text, buttons
 
 
-async def send_alert_message(bot: Bot, core: Core, message: OutboxMessage) -> Attempt:
+async def send_alert_message(bot: Bot, core: Core, message: AlertMessage) -> Attempt:
     """One delivery attempt, rendered in the user's language now; says how it went."""
     locale = await locale_of(core, message.user_id)
-    if message.payload:
-        text, buttons = fired_text(locale, FiredAlert.from_json(message.payload))
+    if message.fired is not None:
+        text, buttons = fired_text(locale, message.fired)
     else:
         text, buttons = Markup(escape(message.text)), []
     if message.possible_repeat:  # its process died mid-send: it may have arrived already

@@ -77,6 +77,6 @@ def build_core(services: Services) -> Core:
         confirmations=confirmations,
         market=Market(accounts, securities),
         orders=Orders(accounts, securities, confirmations, reconciler),
-        alerts=Alerts(database, accounts, securities, engine, clock),
+        alerts=Alerts(database.alerts, database.outbox, accounts, securities, engine, clock),
         default_locale=settings.locale,
     )

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
-from kisbot.store.database import Database
 from kisbot.store.models import OutboxMessage
+from kisbot.store.repos import AlertRepo, OutboxRepo
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,24 @@ class Attempt:
     retry_after: float | None = None
 
 
-Sender = Callable[[OutboxMessage], Awaitable[Attempt]]
+@dataclass(frozen=True, slots=True)
+class AlertMessage:
+    """One outbox message as the sender sees it: where, and what (rendered at delivery)."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    text: str  # language-neutral fallback when there is no `fired`
+    fired: FiredAlert | None
+    possible_repeat: bool  # its sender died mid-send: the user may have it already
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> AlertMessage:
+        fired = FiredAlert.from_json(row.payload) if row.payload else None
+        return cls(row.id, row.user_id, row.chat_id, row.text, fired, row.possible_repeat)
+
+
+Sender = Callable[[AlertMessage], Awaitable[Attempt]]
 
 
 @dataclass(slots=True)
@@ -59,16 +77,19 @@ class DeliveryReport:
     repeats: int = 0  # resent after their sender died mid-send (counted in the three above too)
 
 
-async def deliver_due(database: Database, send: Sender, clock: Clock) -> DeliveryReport:
+async def deliver_due(
+    outbox: OutboxRepo, alerts: AlertRepo, send: Sender, clock: Clock
+) -> DeliveryReport:
     """Send every due outbox message that no other live process is sending."""
     report = DeliveryReport()
-    for message_id in await database.outbox.due_ids(BATCH):
-        async with database.outbox.send_lock(message_id) as mine:
+    for message_id in await outbox.due_ids(BATCH):
+        async with outbox.send_lock(message_id) as mine:
             if not mine:
                 continue  # another process is sending it right now
-            message = await database.outbox.start_sending(message_id)
-            if message is None:
+            row = await outbox.start_sending(message_id)
+            if row is None:
                 continue  # delivered or held meanwhile
+            message = AlertMessage.from_row(row)
             if message.possible_repeat:
                 report.repeats += 1
                 logger.warning(
@@ -77,7 +98,7 @@ async def deliver_due(database: Database, send: Sender, clock: Clock) -> Deliver
                     message.id,
                 )
             attempt = await _attempt(send, message)
-            await _record(database, message, attempt, clock)
+            await _record(outbox, alerts, message, attempt, clock)
         if attempt.outcome is Outcome.SENT:
             report.sent += 1
         elif attempt.outcome is Outcome.BLOCKED:
@@ -87,7 +108,7 @@ async def deliver_due(database: Database, send: Sender, clock: Clock) -> Deliver
     return report
 
 
-async def _attempt(send: Sender, message: OutboxMessage) -> Attempt:
+async def _attempt(send: Sender, message: AlertMessage) -> Attempt:
     try:
         return await send(message)
     except Exception as error:  # a surprise in one send must not lose the others
@@ -95,25 +116,25 @@ async def _attempt(send: Sender, message: OutboxMessage) -> Attempt:
 
 
 async def _record(
-    database: Database, message: OutboxMessage, attempt: Attempt, clock: Clock
+    outbox: OutboxRepo, alerts: AlertRepo, message: AlertMessage, attempt: Attempt, clock: Clock
 ) -> None:
     if attempt.outcome is Outcome.SENT:
-        await database.outbox.mark_delivered(message.id)
+        await outbox.mark_delivered(message.id)
         return
     if attempt.outcome is Outcome.BLOCKED:
-        await database.outbox.hold(message.id, attempt.error or "blocked")
-        paused = await database.alerts.pause_user(message.user_id)
+        await outbox.hold(message.id, attempt.error or "blocked")
+        paused = await alerts.pause_user(message.user_id)
         logger.info("user=%s blocked the bot: %d alerts paused", message.user_id, paused)
         return
     retry_at = clock.now() + timedelta(seconds=attempt.retry_after) if attempt.retry_after else None
-    await database.outbox.attempt_failed(message.id, attempt.error or "failed", retry_at)
+    await outbox.attempt_failed(message.id, attempt.error or "failed", retry_at)
     logger.info(
         "user=%s alert message not delivered (%s); retried later", message.user_id, attempt.error
     )
 
 
-async def resume_user(database: Database, user_id: int) -> int:
+async def resume_user(outbox: OutboxRepo, alerts: AlertRepo, user_id: int) -> int:
     """The user is back: their paused alerts are active again and held messages due; how many
     alerts resumed."""
-    await database.outbox.release_held(user_id)
-    return await database.alerts.resume_user(user_id)
+    await outbox.release_held(user_id)
+    return await alerts.resume_user(user_id)

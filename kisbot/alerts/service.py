@@ -26,8 +26,8 @@ from kisbot.clock import KST, Clock
 from kisbot.kis import KisClient, Quote
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities
-from kisbot.store.database import Database
 from kisbot.store.models import Alert
+from kisbot.store.repos import AlertRepo, OutboxRepo
 
 MAX_ALERTS_PER_USER = 100
 
@@ -75,14 +75,15 @@ class Alerts:
 
     def __init__(
         self,
-        database: Database,
+        repo: AlertRepo,
+        outbox: OutboxRepo,
         accounts: Accounts,
         securities: Securities,
         engine: AlertEngine,
         clock: Clock,
     ) -> None:
-        self._database = database
-        self._repo = database.alerts
+        self._repo = repo
+        self._outbox = outbox
         self._accounts = accounts
         self._securities = securities
         self._engine = engine
@@ -144,7 +145,7 @@ class Alerts:
 
     async def resume(self, user_id: int) -> int:
         """Re-activate alerts paused while the user had blocked the bot; how many."""
-        return await resume_user(self._database, user_id)
+        return await resume_user(self._outbox, self._repo, user_id)
 
     # -- the background half ----------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class Alerts:
 
     async def deliver(self, send: Sender) -> DeliveryReport:
         """Hand every due outbox message this process can claim to `send`, once each."""
-        return await deliver_due(self._database, send, self._clock)
+        return await deliver_due(self._outbox, self._repo, send, self._clock)
 
     def _start_of_day(self) -> datetime:
         today = self._clock.now().astimezone(KST).date()

@@ -3,9 +3,8 @@ user blocked the bot, released when they come back."""
 
 from __future__ import annotations
 
-from kisbot.alerts.delivery import Attempt, Outcome, deliver_due, resume_user
+from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, deliver_due, resume_user
 from kisbot.clock import ManualClock
-from kisbot.store.models import OutboxMessage
 from tests.store.conftest import Opener
 
 USER = 601
@@ -18,7 +17,7 @@ class ScriptedSender:
         self.outcomes = list(outcomes)
         self.sent: list[int] = []
 
-    async def __call__(self, message: OutboxMessage) -> Attempt:
+    async def __call__(self, message: AlertMessage) -> Attempt:
         self.sent.append(message.id)
         return self.outcomes.pop(0) if self.outcomes else Attempt(Outcome.SENT)
 
@@ -30,9 +29,9 @@ async def test_a_failed_send_is_retried_later_and_then_delivered_once(
     alert = await db.alerts.add(USER, "005930", "above", 1)
     await db.alerts.fire(alert.id, USER, "fired")
     send = ScriptedSender(Attempt(Outcome.RETRY, "NetworkError"))
-    assert (await deliver_due(db, send, clock)).retried == 1
-    assert (await deliver_due(db, send, clock)).sent == 1
-    assert (await deliver_due(db, send, clock)).sent == 0
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).retried == 1
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 1
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 0
     assert len(send.sent) == 2 and await db.outbox.pending() == []
 
 
@@ -43,11 +42,11 @@ async def test_retry_after_waits_before_the_next_attempt(
     await db.users.get_or_create(USER)
     await db.outbox.enqueue(USER, USER, "hello")
     send = ScriptedSender(Attempt(Outcome.RETRY, "RetryAfter", retry_after=30))
-    await deliver_due(db, send, clock)
+    await deliver_due(db.outbox, db.alerts, send, clock)
     await clock.advance(29)
-    assert (await deliver_due(db, send, clock)).sent == 0
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 0
     await clock.advance(1)
-    assert (await deliver_due(db, send, clock)).sent == 1
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 1
 
 
 async def test_a_blocked_user_has_alerts_paused_and_the_message_held_until_back(
@@ -58,10 +57,10 @@ async def test_a_blocked_user_has_alerts_paused_and_the_message_held_until_back(
     waiting = await db.alerts.add(USER, "000660", "above", 100_000_000)
     await db.alerts.fire(fired.id, USER, "fired")
     send = ScriptedSender(Attempt(Outcome.BLOCKED, "Forbidden"))
-    assert (await deliver_due(db, send, clock)).blocked == 1
-    assert (await deliver_due(db, send, clock)).sent == 0  # held, not retried
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).blocked == 1
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 0  # held, not retried
     listed = {a.id: a.state for a in await db.alerts.list_for_user(USER)}
     assert listed == {waiting.id: "paused"}
-    assert await resume_user(db, USER) == 1
-    assert (await deliver_due(db, send, clock)).sent == 1
+    assert await resume_user(db.outbox, db.alerts, USER) == 1
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 1
     assert [a.state for a in await db.alerts.list_active()] == ["active"]

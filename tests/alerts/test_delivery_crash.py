@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kisbot.alerts.delivery import Attempt, Outcome, Sender, deliver_due
+from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, Sender, deliver_due
 from kisbot.clock import ManualClock
 from kisbot.store.database import Database
-from kisbot.store.models import OutboxMessage
 from tests.store.conftest import Opener
 
 USER = 602
@@ -39,7 +38,7 @@ class Telegram:
 def sender(telegram: Telegram, *, die_on: int | None = None, before_send: bool = False) -> Sender:
     """Telegram takes each message; the process dies on `die_on`, before or after its send."""
 
-    async def send(message: OutboxMessage) -> Attempt:
+    async def send(message: AlertMessage) -> Attempt:
         if message.id == die_on and before_send:
             raise ProcessDied
         telegram.received.append((message.id, message.possible_repeat))
@@ -62,8 +61,8 @@ async def test_killed_after_a_send_only_that_message_comes_twice_marked_as_a_rep
     first, second, third = await three_waiting(dying)
     telegram = Telegram()
     with pytest.raises(ProcessDied):
-        await deliver_due(dying, sender(telegram, die_on=second), clock)
-    report = await deliver_due(next_process, sender(telegram), clock)
+        await deliver_due(dying.outbox, dying.alerts, sender(telegram, die_on=second), clock)
+    report = await deliver_due(next_process.outbox, next_process.alerts, sender(telegram), clock)
     assert (report.sent, report.repeats) == (2, 1)
     assert telegram.copies(first) == [False]
     assert telegram.copies(second) == [False, True]
@@ -78,8 +77,10 @@ async def test_killed_after_marking_sending_the_message_comes_once_marked_as_a_r
     _, second, _ = await three_waiting(dying)
     telegram = Telegram()
     with pytest.raises(ProcessDied):
-        await deliver_due(dying, sender(telegram, die_on=second, before_send=True), clock)
-    await deliver_due(next_process, sender(telegram), clock)
+        await deliver_due(
+            dying.outbox, dying.alerts, sender(telegram, die_on=second, before_send=True), clock
+        )
+    await deliver_due(next_process.outbox, next_process.alerts, sender(telegram), clock)
     # Nobody can tell it never left: it carries the note, which says "may".
     assert telegram.copies(second) == [True]
     assert len(telegram.received) == 3
@@ -95,7 +96,7 @@ async def test_killed_holding_the_send_lock_before_marking_nothing_is_repeated(
             assert mine
             raise ProcessDied
     telegram = Telegram()
-    report = await deliver_due(next_process, sender(telegram), clock)
+    report = await deliver_due(next_process.outbox, next_process.alerts, sender(telegram), clock)
     assert (report.sent, report.repeats) == (3, 0)
     assert [repeat for _, repeat in telegram.received] == [False, False, False]
 
@@ -107,15 +108,19 @@ async def test_a_repeat_that_fails_keeps_its_note_until_delivered(
     first, *_ = await three_waiting(dying)
     telegram = Telegram()
     with pytest.raises(ProcessDied):
-        await deliver_due(dying, sender(telegram, die_on=first), clock)
+        await deliver_due(dying.outbox, dying.alerts, sender(telegram, die_on=first), clock)
 
-    async def network_down(message: OutboxMessage) -> Attempt:
+    async def network_down(message: AlertMessage) -> Attempt:
         return Attempt(Outcome.RETRY, "NetworkError")
 
-    assert (await deliver_due(next_process, network_down, clock)).retried == 3
-    await deliver_due(next_process, sender(telegram), clock)
+    assert (
+        await deliver_due(next_process.outbox, next_process.alerts, network_down, clock)
+    ).retried == 3
+    await deliver_due(next_process.outbox, next_process.alerts, sender(telegram), clock)
     assert telegram.copies(first) == [False, True]
-    assert (await deliver_due(next_process, sender(telegram), clock)).sent == 0
+    assert (
+        await deliver_due(next_process.outbox, next_process.alerts, sender(telegram), clock)
+    ).sent == 0
     assert len(telegram.received) == 4
 
 
@@ -128,13 +133,15 @@ async def test_a_message_in_flight_is_not_sent_by_another_live_process(
     telegram = Telegram()
     others_while_in_flight: list[int] = []
 
-    async def slow_send(message: OutboxMessage) -> Attempt:
+    async def slow_send(message: AlertMessage) -> Attempt:
         # The other process runs a whole round while this send waits for Telegram's answer.
-        others_while_in_flight.append((await deliver_due(other, sender(telegram), clock)).sent)
+        others_while_in_flight.append(
+            (await deliver_due(other.outbox, other.alerts, sender(telegram), clock)).sent
+        )
         telegram.received.append((message.id, message.possible_repeat))
         return Attempt(Outcome.SENT)
 
-    assert (await deliver_due(sending, slow_send, clock)).sent == 1
+    assert (await deliver_due(sending.outbox, sending.alerts, slow_send, clock)).sent == 1
     assert others_while_in_flight == [0]
-    assert (await deliver_due(other, sender(telegram), clock)).sent == 0
+    assert (await deliver_due(other.outbox, other.alerts, sender(telegram), clock)).sent == 0
     assert len(telegram.received) == 1

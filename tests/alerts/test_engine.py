@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from kisbot.accounts import Accounts
-from kisbot.alerts.delivery import Attempt, Outcome, deliver_due
+from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, deliver_due
 from kisbot.alerts.engine import AlertEngine
 from kisbot.clock import Clock, ManualClock
 from kisbot.confirmations import Confirmations
@@ -22,7 +22,6 @@ from kisbot.sandbox import Sandbox
 from kisbot.sandbox.catalog import LISTINGS
 from kisbot.securities import Securities
 from kisbot.store.database import Database
-from kisbot.store.models import OutboxMessage
 from tests.fakes.symbols import FixedSymbols
 from tests.store.conftest import Opener
 
@@ -127,12 +126,15 @@ async def test_two_processes_fire_each_alert_once(
     # Delivery is once too: the two processes, delivering together, send each message once.
     sent: list[int] = []
 
-    async def send(message: OutboxMessage) -> Attempt:
+    async def send(message: AlertMessage) -> Attempt:
         sent.append(message.id)
         await asyncio.sleep(0)  # let the other process run while this send is in flight
         return Attempt(Outcome.SENT)
 
-    await asyncio.gather(deliver_due(first, send, clock), deliver_due(second, send, clock))
+    await asyncio.gather(
+        deliver_due(first.outbox, first.alerts, send, clock),
+        deliver_due(second.outbox, second.alerts, send, clock),
+    )
     assert len(sent) == 20 and len(set(sent)) == 20
 
 
