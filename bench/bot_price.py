@@ -49,7 +49,7 @@ from kisbot.kis.endpoints import QUOTE
 from kisbot.kis.master import Symbol
 from kisbot.kis.symbols import SymbolDirectory
 from kisbot.logs import configure_logging
-from kisbot.quotes import resolve_in
+from kisbot.securities import resolve_in
 from kisbot.services import Services
 from kisbot.store.vault import generate_key
 
