@@ -189,7 +189,7 @@ class AlertPrice(Callback):
         return cls(_code(*_exactly(fields, 1)))
 
 
-_TYPES: dict[str, type[Callback]] = {
+CALLBACK_TYPES: dict[str, type[Callback]] = {
     kind.TAG: kind
     for kind in (
         Confirm, PriceRefresh, PricePick, DailyPick, OrderPick, CancelOrder, AlertPick,
@@ -214,7 +214,7 @@ def decode(data: str | None) -> Callback | None:
     try:
         if version == VERSION:
             tag, _, body = rest.partition(":")
-            kind = _TYPES.get(tag)
+            kind = CALLBACK_TYPES.get(tag)
             return kind.parse(body.split(":")) if kind is not None else None
         return _legacy(data.split(":"))
     except ValueError:
