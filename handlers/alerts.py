@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
@@ -184,6 +184,9 @@ async def send_alert_message(bot: Bot, core: Core, message: AlertMessage) -> Att
             # The user deleted the chat or their account: like a block, hold it until they return.
             return Attempt(Outcome.BLOCKED, "ChatNotFound")
         return Attempt(Outcome.RETRY, "BadRequest")
+    except TimedOut:
+        # The request went out and no answer came: Telegram may have delivered it.
+        return Attempt(Outcome.RETRY, "TimedOut", maybe_delivered=True)
     except RetryAfter as error:
         with warnings.catch_warnings():  # PTB warns that retry_after becomes a timedelta
             warnings.simplefilter("ignore", PTBDeprecationWarning)

@@ -54,7 +54,7 @@ register(
             "현재가 <b>{price}</b> {arrow} {change}\n"
             "조건: {condition} (알림 #{number}){repeat}\n"
             "{time}",
-            "possible_repeat": "⚠️ 재전송: 봇이 보내던 중 재시작되어, 이미 받은 알림일 수 있습니다.",
+            "possible_repeat": "⚠️ 재전송: 앞선 전송이 도착했는지 확인하지 못해 다시 보냅니다. 이미 받은 알림일 수 있습니다.",
             "button_price": "현재가 보기",
             "button_remove": "알림 삭제",
         },
@@ -96,8 +96,8 @@ register(
             "Price <b>{price}</b> {arrow} {change}\n"
             "Condition: {condition} (alert #{number}){repeat}\n"
             "{time}",
-            "possible_repeat": "⚠️ Sent again: the bot restarted while sending this, so you may "
-            "have it already.",
+            "possible_repeat": "⚠️ Sent again: whether the earlier send arrived is unknown, so you "
+            "may have this already.",
             "button_price": "Price now",
             "button_remove": "Remove alert",
         },

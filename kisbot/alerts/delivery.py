@@ -47,6 +47,7 @@ class Attempt:
     outcome: Outcome
     error: str = ""
     retry_after: float | None = None
+    maybe_delivered: bool = False  # RETRY after a timeout: it may have arrived all the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,9 @@ async def _record(
         logger.info("user=%s blocked the bot: %d alerts paused", message.user_id, paused)
         return
     retry_at = clock.now() + timedelta(seconds=attempt.retry_after) if attempt.retry_after else None
-    await outbox.attempt_failed(message.id, attempt.error or "failed", retry_at)
+    await outbox.attempt_failed(
+        message.id, attempt.error or "failed", retry_at, maybe_delivered=attempt.maybe_delivered
+    )
     logger.info(
         "user=%s alert message not delivered (%s); retried later", message.user_id, attempt.error
     )

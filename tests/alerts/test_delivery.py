@@ -35,6 +35,28 @@ async def test_a_failed_send_is_retried_later_and_then_delivered_once(
     assert len(send.sent) == 2 and await db.outbox.pending() == []
 
 
+async def test_a_send_that_timed_out_is_retried_marked_as_a_possible_repeat(
+    opened: Opener, clock: ManualClock
+) -> None:
+    db = await opened(clock)
+    await db.users.get_or_create(USER)
+    await db.outbox.enqueue(USER, USER, "hello")
+    refused = await db.outbox.enqueue(USER, USER, "refused")
+    repeats: list[bool] = []
+
+    async def send(message: AlertMessage) -> Attempt:
+        repeats.append(message.possible_repeat)
+        if len(repeats) == 1:  # the request went out; no answer came
+            return Attempt(Outcome.RETRY, "TimedOut", maybe_delivered=True)
+        if message.id == refused.id and len(repeats) == 2:  # refused: it never arrived
+            return Attempt(Outcome.RETRY, "BadRequest")
+        return Attempt(Outcome.SENT)
+
+    await deliver_due(db.outbox, db.alerts, send, clock)
+    await deliver_due(db.outbox, db.alerts, send, clock)
+    assert repeats == [False, False, True, False]
+
+
 async def test_retry_after_waits_before_the_next_attempt(
     opened: Opener, clock: ManualClock
 ) -> None:

@@ -119,12 +119,19 @@ class OutboxRepo(Repo):
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def attempt_failed(
-        self, message_id: int, error: str, retry_at: datetime | None = None
+        self,
+        message_id: int,
+        error: str,
+        retry_at: datetime | None = None,
+        *,
+        maybe_delivered: bool = False,
     ) -> None:
         """Count a failed send; the message stays pending (from `retry_at`, default now).
 
-        `error` must hold no secret.
+        `maybe_delivered`: the send timed out after it went out, so the retry may be a repeat
+        and says so. `error` must hold no secret.
         """
+        repeat = {"possible_repeat": True} if maybe_delivered else {}
         await self._update(
             message_id,
             attempts=OutboxMessage.attempts + 1,
@@ -132,6 +139,7 @@ class OutboxRepo(Repo):
             last_attempt_at=self._now(),
             next_attempt_at=retry_at,
             sending_at=None,
+            **repeat,
         )
 
     async def hold(self, message_id: int, error: str) -> None:
