@@ -36,7 +36,7 @@ from kisbot.kis.models import (
     Side,
 )
 from kisbot.kis.service import KisService
-from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenStore
+from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenAccess, TokenStore
 
 __all__ = [
     "AccessToken",
@@ -68,6 +68,7 @@ __all__ = [
     "Quote",
     "RateLimiter",
     "Side",
+    "TokenAccess",
     "TokenStore",
     "is_stock_code",
     "nearest_valid_prices",
