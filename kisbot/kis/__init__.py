@@ -37,6 +37,7 @@ from kisbot.kis.models import (
 )
 from kisbot.kis.service import KisService
 from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenAccess, TokenStore
+from kisbot.kis.waits import TokenWait, TokenWaitListener, notify_token_waits
 
 __all__ = [
     "AccessToken",
@@ -70,9 +71,12 @@ __all__ = [
     "Side",
     "TokenAccess",
     "TokenStore",
+    "TokenWait",
+    "TokenWaitListener",
     "is_stock_code",
     "nearest_valid_prices",
     "normalize_code",
+    "notify_token_waits",
     "price_problem",
     "tick_size",
 ]
