@@ -16,6 +16,7 @@ While that tick runs, another task keeps doing the read every update makes
 
     .venv/bin/python bench/alerts_tick.py [--users 100] [--alerts 100] [--codes 2000]
         [--scenario alerts|tokens|all] [--postgres postgresql+asyncpg://...]
+        [--token-latency SECONDS]
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def floors(database_alerts: dict[int, set[str]]) -> tuple[int, float]:
     return sum(per_key), max(per_key) / RATE
 
 
-async def serve_sandbox(universe: int, seed: int, token_interval: float) -> None:
+async def serve_sandbox(
+    universe: int, seed: int, token_interval: float, token_latency: float
+) -> None:
     """The sandbox alone, in its own process (as KIS is elsewhere), until stdin closes."""
     # A frozen market (no random walk): the sandbox spends no CPU moving 2,000 prices on
     # every request, so what is measured is the bot's side.
@@ -126,12 +129,15 @@ async def serve_sandbox(universe: int, seed: int, token_interval: float) -> None
     )
     async with sandbox:
         add_listings(sandbox, universe, seed)
+        if token_latency > 0:  # each tokenP answers after this long, as KIS's does
+            fault = {"kind": "delay", "delay": token_latency, "count": 1_000_000}
+            sandbox.control.inject_fault("/oauth2/tokenP", **fault)
         print(sandbox.real_url, sandbox.mock_url, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
 async def start_sandbox(
-    universe: int, seed: int, token_interval: float = 0
+    universe: int, seed: int, token_interval: float = 0, token_latency: float = 0
 ) -> tuple[asyncio.subprocess.Process, str, str]:
     child = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -143,6 +149,8 @@ async def start_sandbox(
         str(seed),
         "--token-interval",
         str(token_interval),
+        "--token-latency",
+        str(token_latency),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -237,10 +245,12 @@ async def empty_tables(url: str) -> None:
     await engine.dispose()
 
 
-async def token_tick(name: str, database_url: str | None, keys: int, seed: int) -> None:
+async def token_tick(
+    name: str, database_url: str | None, keys: int, seed: int, latency: float
+) -> None:
     """One tick in which all `keys` keys need a token (none stored), with reads alongside."""
     clock = SystemClock()
-    child, real_url, mock_url = await start_sandbox(200, seed, TOKEN_INTERVAL)
+    child, real_url, mock_url = await start_sandbox(200, seed, TOKEN_INTERVAL, latency)
     codes = [f"9{n:05d}" for n in range(200)]
     warnings = WarningCount()
     logging.getLogger("kisbot").addHandler(warnings)
@@ -278,7 +288,8 @@ async def token_tick(name: str, database_url: str | None, keys: int, seed: int) 
     logging.getLogger("kisbot").removeHandler(warnings)
     await stop_sandbox(child)
     latencies.sort()
-    print(f"tokens, {name} (pool size {pool_size}): {keys} keys without a token")
+    print(f"tokens, {name} (pool size {pool_size}): {keys} keys without a token, ", end="")
+    print(f"tokenP answering in {latency * 1000:.0f} ms")
     print(f"  tick {wall:.3f} s wall, {report.calls} KIS calls, {report.failed_keys} keys failed,")
     print(f"  tokens stored {stored} of {keys}")
     if latencies:
@@ -297,9 +308,10 @@ async def run(options: argparse.Namespace) -> None:
     if options.scenario in ("alerts", "all"):
         await main(options.users, options.alerts, options.codes, options.seed)
     if options.scenario in ("tokens", "all"):
-        await token_tick("SQLite", None, options.users, options.seed)
+        latency = options.token_latency
+        await token_tick("SQLite", None, options.users, options.seed, latency)
         if options.postgres:
-            await token_tick("PostgreSQL", options.postgres, options.users, options.seed)
+            await token_tick("PostgreSQL", options.postgres, options.users, options.seed, latency)
         else:
             print("tokens, PostgreSQL: skipped (give --postgres URL of a scratch database)")
 
@@ -316,10 +328,18 @@ if __name__ == "__main__":
         metavar="URL",
         help="a scratch PostgreSQL database (emptied) for the token scenario",
     )
+    parser.add_argument(
+        "--token-latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long the sandbox's tokenP takes to answer (token scenario; default 0)",
+    )
     parser.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--token-interval", type=float, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_sandbox:
-        asyncio.run(serve_sandbox(options.codes, options.seed, options.token_interval))
+        sandbox_options = (options.token_interval, options.token_latency)
+        asyncio.run(serve_sandbox(options.codes, options.seed, *sandbox_options))
     else:
         asyncio.run(run(options))

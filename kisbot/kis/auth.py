@@ -133,7 +133,7 @@ class TokenManager:
                 if stored is not None and self._usable(stored, refused):
                     self._cache[key] = stored
                     return stored
-                # Waits only if another process issued meanwhile a token we cannot use.
+                # Waits only if, meanwhile, another process issued a token we cannot use.
                 await self._wait_for_window(key, stored)
                 answer = await self._send_counted(key, request)
                 if answer.body is not None and text(answer.body, "access_token"):

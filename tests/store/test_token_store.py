@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
+from sqlalchemy.pool import NullPool
 
 from kisbot.clock import ManualClock
 from kisbot.kis import KisService
 from kisbot.kis.credentials import Environment
 from kisbot.store.database import Database
 from kisbot.store.engine import create_engine, create_session_factory
+from kisbot.store.token_store import lock_connections
 from kisbot.store.vault import load_vault
 from tests.kis import payloads
 from tests.store.conftest import Backend, Opener
@@ -187,3 +190,18 @@ async def test_many_keys_issue_at_once_on_a_small_pool_while_other_queries_go_on
     assert all(t is not None and t.value == payloads.ACCESS_TOKEN for t in stored)
     if backend.name == "postgresql":
         assert most_in_flight < SMALL_POOL  # each holds a connection for its lock
+
+
+async def test_issuances_hold_fewer_connections_than_the_pool_keeps(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kisbot.db'}"
+    engines = {
+        "pool of 5": create_engine(url, pool_size=5, max_overflow=10),
+        "pool of 1": create_engine(url, pool_size=1),
+        "no pool": create_engine(url, poolclass=NullPool),
+    }
+    try:
+        bounds = {name: lock_connections(engine) for name, engine in engines.items()}
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+    assert bounds == {"pool of 5": 4, "pool of 1": 1, "no pool": None}
