@@ -36,7 +36,8 @@ from kisbot.kis.models import (
     Side,
 )
 from kisbot.kis.service import KisService
-from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenStore
+from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenAccess, TokenStore
+from kisbot.kis.waits import TokenWait, TokenWaitListener, notify_token_waits
 
 __all__ = [
     "AccessToken",
@@ -68,10 +69,14 @@ __all__ = [
     "Quote",
     "RateLimiter",
     "Side",
+    "TokenAccess",
     "TokenStore",
+    "TokenWait",
+    "TokenWaitListener",
     "is_stock_code",
     "nearest_valid_prices",
     "normalize_code",
+    "notify_token_waits",
     "price_problem",
     "tick_size",
 ]

@@ -2,14 +2,17 @@
 
 KIS allows about one issuance a minute per app key and sends the account holder a KakaoTalk
 message for each, so a token is reused (from memory, then from the TokenStore) until a margin
-before `access_token_token_expired`. Issuing is single-flight in the process (a lock per app key)
-and across processes (the store's issuance lock, under which the store is read again). A caller
-that would break the one-a-minute rule waits on the Clock instead of failing.
+before `access_token_token_expired`. Issuing is single-flight in the process (one task per app
+key, `SingleFlight`) and across processes (the store's issuance lock, under which the store is
+read again, through what the lock yields). A caller that would break the one-a-minute rule waits
+on the Clock instead of failing, before it takes the store's lock where the stored token's
+issuance time already says how long, so no database connection is held while it waits. Those
+waits are announced to the caller's listener (kisbot.kis.waits), and to the tasks queued
+behind the issuer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +27,7 @@ from kisbot.kis.errors import (
 )
 from kisbot.kis.http import Hosts, KisAnswer, KisHttp, KisRequest, TransportFailure
 from kisbot.kis.parsing import text
+from kisbot.kis.single_flight import SingleFlight
 from kisbot.kis.tokens import AccessToken, TokenStore
 
 logger = logging.getLogger(__name__)
@@ -58,7 +62,7 @@ class TokenManager:
         self._interval = issue_interval
         self._max_attempts = max_issue_attempts
         self._cache: dict[_Key, AccessToken] = {}
-        self._locks: dict[_Key, asyncio.Lock] = {}
+        self._flights = SingleFlight(clock)
         self._last_issued: dict[_Key, datetime] = {}
 
     async def token(self, credential: Credential) -> AccessToken:
@@ -104,36 +108,40 @@ class TokenManager:
 
     async def _obtain(self, credential: Credential, refused: str | None) -> AccessToken:
         key = _key(credential)
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._flights.hold(key):
             cached = self._cache.get(key)
             if self._usable(cached, refused):
                 assert cached is not None
                 return cached
-            if refused is None:
-                stored = await self._store.load(*key)
-                if stored is not None and self._usable(stored):
-                    self._cache[key] = stored
-                    return stored
-            async with self._store.issuance_lock(*key):
-                # Another process may have issued while we waited for the lock.
-                stored = await self._store.load(*key)
-                if stored is not None and self._usable(stored, refused):
-                    self._cache[key] = stored
-                    return stored
-                token = await self._issue(credential, stored)
-                await self._store.save(*key, token)
-                self._cache[key] = token
-                return token
+            stored = await self._store.load(*key)
+            if stored is not None and self._usable(stored, refused):
+                self._cache[key] = stored
+                return stored
+            return await self._issue(credential, stored, refused)
 
-    async def _issue(self, credential: Credential, stored: AccessToken | None) -> AccessToken:
+    async def _issue(
+        self, credential: Credential, stored: AccessToken | None, refused: str | None
+    ) -> AccessToken:
         key = _key(credential)
         request = _token_request(self._hosts.url(credential.environment), credential)
         for _ in range(self._max_attempts):
+            # Outside the store's lock: on a database it holds a connection.
             await self._wait_for_window(key, stored)
-            answer = await self._send_counted(key, request)
-            if answer.body is not None and text(answer.body, "access_token"):
-                logger.info("issued an access token for %s", credential.key_id)
-                return self._parse_token(answer)
+            async with self._store.issuance_lock(*key) as tokens:
+                # Another process may have issued while we waited.
+                stored = await tokens.load(*key)
+                if stored is not None and self._usable(stored, refused):
+                    self._cache[key] = stored
+                    return stored
+                # Waits only if, meanwhile, another process issued a token we cannot use.
+                await self._wait_for_window(key, stored)
+                answer = await self._send_counted(key, request)
+                if answer.body is not None and text(answer.body, "access_token"):
+                    token = self._parse_token(answer)
+                    await tokens.save(*key, token)
+                    self._cache[key] = token
+                    logger.info("issued an access token for %s", credential.key_id)
+                    return token
             if answer.code != ISSUANCE_TOO_SOON:
                 raise _token_error(answer, request)
             logger.info("KIS asks to wait before issuing a token for %s", credential.key_id)
@@ -166,7 +174,7 @@ class TokenManager:
         wait = (max(known) + self._interval - self._clock.now()).total_seconds()
         if wait > 0:
             logger.info("waiting %.0f s before the next token issuance (1 per minute)", wait)
-            await self._clock.sleep(wait)
+            await self._flights.sleep(key, wait)
 
     async def _send(self, request: KisRequest) -> KisAnswer:
         try:

@@ -2,8 +2,10 @@
 
 The KIS layer asks a `TokenStore` for a token before issuing one, and holds the store's issuance
 lock while it issues, so that one process (or, with the database store, one of several
-processes) issues at a time. `MemoryTokenStore` serves a single process; `kisbot.store`
-implements the same interface on the database.
+processes) issues at a time. Under the lock it reads and writes through what the lock yields (a
+`TokenAccess`): a database store hands out the connection that holds its lock, so an issuance
+takes one connection, not two. `MemoryTokenStore` serves a single process and yields itself;
+`kisbot.store` implements the same interface on the database.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ class AccessToken:
         return f"AccessToken(expires_at={self.expires_at.isoformat()})"
 
 
-class TokenStore(Protocol):
+class TokenAccess(Protocol):
+    """Reading and keeping tokens: a whole store, or what its issuance lock yields."""
+
     async def load(self, app_key: str, environment: Environment) -> AccessToken | None:
         """The stored token for this app key, or None."""
         ...
@@ -39,19 +43,34 @@ class TokenStore(Protocol):
         """Keep this token, replacing any earlier one for the app key."""
         ...
 
+
+class TokenStore(TokenAccess, Protocol):
+    """The one contract between the KIS layer and whatever keeps its tokens."""
+
     async def discard(self, app_key: str, environment: Environment, token: AccessToken) -> None:
         """Forget this token (revoked) if it is still the stored one; a newer one stays."""
         ...
 
     def issuance_lock(
         self, app_key: str, environment: Environment
-    ) -> AbstractAsyncContextManager[None]:
-        """Held while a token is issued for this app key; one holder at a time."""
+    ) -> AbstractAsyncContextManager[TokenAccess]:
+        """Held while a token is issued for this app key; one holder at a time.
+
+        The holder loads and saves through what this yields, never through the store itself:
+        a store whose lock lives on a database connection yields that connection's load and
+        save, and one whose lock holds nothing may yield itself. A save becomes visible to
+        other processes no later than the lock's release. The KIS layer holds it for one
+        tokenP call and waits out KIS's one-a-minute window before taking it, so a store may
+        bound how many holders it admits at once (they then queue).
+        """
         ...
 
 
 class MemoryTokenStore:
-    """Tokens in a dict and one asyncio.Lock per app key: enough for one process."""
+    """Tokens in a dict and one asyncio.Lock per app key: enough for one process.
+
+    Its issuance lock yields the store itself: there is no connection to share.
+    """
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, Environment], AccessToken] = {}
@@ -68,7 +87,9 @@ class MemoryTokenStore:
             del self._tokens[(app_key, environment)]
 
     @asynccontextmanager
-    async def issuance_lock(self, app_key: str, environment: Environment) -> AsyncIterator[None]:
+    async def issuance_lock(
+        self, app_key: str, environment: Environment
+    ) -> AsyncIterator[MemoryTokenStore]:
         lock = self._locks.setdefault((app_key, environment), asyncio.Lock())
         async with lock:
-            yield
+            yield self

@@ -42,7 +42,7 @@ class Database:
         self.alerts = AlertRepo(self.sessions, self.clock)
         self.outbox = OutboxRepo(self.sessions, self.clock)
         self.confirmations = ConfirmationRepo(self.sessions, self.clock)
-        self.tokens = DatabaseTokenStore(self.engine, self.sessions, self.vault, self.clock)
+        self.tokens = DatabaseTokenStore(self.engine, self.vault, self.clock)
 
     async def check_keys(self) -> None:
         """Raise WrongKeyError unless the configured keys can decrypt the stored secrets."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kisbot.kis import Environment, KisClient, KisService
+from datetime import timedelta
+
+import pytest
+
+from kisbot.clock import ManualClock
+from kisbot.kis import Environment, KisClient, KisService, TokenWait, notify_token_waits
 from kisbot.sandbox import Sandbox
 from tests.integration.conftest import credential, flavour
 
@@ -64,3 +69,54 @@ async def test_expired_token_is_replaced_once_and_the_call_succeeds(
     assert [entry.status for entry in sandbox.requests(QUOTE, flavour=host)] == [500, 200]
     assert len(sandbox.requests("/oauth2/tokenP", flavour=host)) == 2
     assert (await kis.ensure_token()).value != old.value
+
+
+async def test_a_call_waiting_for_the_token_window_says_so_under_kis_rules(
+    auto_clock: ManualClock,
+) -> None:
+    # The sandbox with KIS's real rule: one tokenP a minute per app key.
+    async with (
+        Sandbox(seed=3, real_rate=0, mock_rate=0, walk_interval=0, clock=auto_clock) as sandbox,
+        KisService(
+            real_url=sandbox.real_url,
+            mock_url=sandbox.mock_url,
+            real_rate=0,
+            mock_rate=0,
+            clock=auto_clock,
+        ) as service,
+    ):
+        client = service.client(credential(Environment.REAL))
+        await client.ensure_token()
+        issued = auto_clock.now()
+        await auto_clock.sleep(20)
+        sandbox.expire_tokens()
+        waits: list[TokenWait] = []
+
+        with notify_token_waits(waits.append):
+            quote = await client.quote("005930")
+
+        assert quote.price == sandbox.price("005930")
+        assert [wait.seconds for wait in waits] == [pytest.approx(40)]
+        assert waits[0].until == issued + timedelta(minutes=1)
+        assert [entry.status for entry in sandbox.requests("/oauth2/tokenP")] == [200, 200]
+
+
+async def test_a_process_refused_with_egw00133_says_how_long_it_waits(
+    auto_clock: ManualClock,
+) -> None:
+    async with (
+        Sandbox(seed=3, real_rate=0, mock_rate=0, walk_interval=0, clock=auto_clock) as sandbox,
+        KisService(real_url=sandbox.real_url, real_rate=0, clock=auto_clock) as first,
+        KisService(real_url=sandbox.real_url, real_rate=0, clock=auto_clock) as second,
+    ):
+        # Two processes that share no token store: the second learns of the first from KIS.
+        await first.client(credential(Environment.REAL)).ensure_token()
+        await auto_clock.sleep(5)
+        waits: list[TokenWait] = []
+
+        with notify_token_waits(waits.append):
+            quote = await second.client(credential(Environment.REAL)).quote("005930")
+
+        assert quote.price == sandbox.price("005930")
+        assert [wait.seconds for wait in waits] == [pytest.approx(60)]
+        assert [entry.status for entry in sandbox.requests("/oauth2/tokenP")] == [200, 403, 200]

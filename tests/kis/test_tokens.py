@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from kisbot.clock import KST, ManualClock
-from kisbot.kis import AccessToken, KisAuthError, KisRateLimited, KisUnavailable
+from kisbot.kis import (
+    AccessToken,
+    KisAuthError,
+    KisRateLimited,
+    KisUnavailable,
+    MemoryTokenStore,
+)
 from tests.kis import payloads
 from tests.kis.conftest import token_calls, until
 from tests.kis.payloads import MOCK, REAL, Q
@@ -237,3 +244,74 @@ async def test_revoke_sends_the_token_and_forgets_it(make_service, kis, real_cre
     assert body["token"] == payloads.ACCESS_TOKEN
     assert body["appkey"] == real_credential.app_key
     assert await store.load(real_credential.app_key, real_credential.environment) is None
+
+
+class LockedOnlyStore(MemoryTokenStore):
+    """A store whose issuance lock yields its own load/save, like a database's lock connection.
+
+    Loading or saving through the store itself while its lock is held would take a second
+    connection there, so here it is an error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = False
+        self.through_lock: list[str] = []
+
+    async def load(self, app_key, environment):
+        assert not self.held, "load through the store while holding its lock"
+        return await super().load(app_key, environment)
+
+    async def save(self, app_key, environment, token):
+        assert not self.held, "save through the store while holding its lock"
+        await super().save(app_key, environment, token)
+
+    @asynccontextmanager
+    async def issuance_lock(self, app_key, environment):
+        store = self
+
+        class Locked:
+            async def load(self, app_key, environment):
+                store.through_lock.append("load")
+                return store._tokens.get((app_key, environment))
+
+            async def save(self, app_key, environment, token):
+                store.through_lock.append("save")
+                store._tokens[(app_key, environment)] = token
+
+        async with super().issuance_lock(app_key, environment):
+            self.held = True
+            try:
+                yield Locked()
+            finally:
+                self.held = False
+
+
+async def test_the_issuer_loads_and_saves_through_what_the_lock_yields(
+    make_service, kis, real_credential
+):
+    store = LockedOnlyStore()
+    token = await make_service(token_store=store).client(real_credential).ensure_token()
+    assert store.through_lock == ["load", "save"]
+    assert (await store.load(real_credential.app_key, real_credential.environment)) == token
+
+
+async def test_the_token_window_is_waited_out_before_the_store_lock_is_taken(
+    make_service, kis, real_credential
+):
+    clock = ManualClock()
+    store = LockedOnlyStore()
+    fresh = payloads.ACCESS_TOKEN + "2"
+    kis.routes[f"token{REAL}"].side_effect = [payloads.token_ok(), payloads.token_ok(fresh)]
+    kis.get(f"{REAL}{Q}/inquire-price").mock(
+        side_effect=[payloads.token_expired(), payloads.ok(output=payloads.price_output())]
+    )
+    client = make_service(clock=clock, token_store=store).client(real_credential)
+    await client.ensure_token()
+    await clock.advance(5)
+    task = asyncio.create_task(client.quote("005930"))
+    await until(lambda: clock.sleepers == 1)
+    assert not store.held  # waiting 55 s without the store's lock (a database connection)
+    await clock.advance(55)
+    assert (await asyncio.wait_for(task, 1)).price == 71500
+    assert token_calls(kis) == 2
