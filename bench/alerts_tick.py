@@ -36,13 +36,16 @@ from collections import defaultdict
 import psutil
 from sqlalchemy import func, select, text
 
-from kisbot.alerts.engine import AlertEngine
-from kisbot.clock import SystemClock
-from kisbot.config import load_settings
+from kisbot.alerts.service import Alerts
+from kisbot.clock import Clock, SystemClock
+from kisbot.config import Settings, load_settings
+from kisbot.core import build_core
 from kisbot.kis import Account, Credential, Environment, KisService, Priority
+from kisbot.kis.symbols import SymbolDirectory
 from kisbot.market_hours import KrxCalendar
 from kisbot.sandbox import Sandbox
 from kisbot.sandbox.catalog import Listing
+from kisbot.services import Services
 from kisbot.store.database import Database, open_database
 from kisbot.store.engine import create_engine
 from kisbot.store.migrations import upgrade_database
@@ -159,12 +162,32 @@ async def start_sandbox(
     return child, real_url, mock_url
 
 
+class _NoNames:
+    """No master files: fired alerts go out named by code (names are not what is measured)."""
+
+    async def get(self) -> SymbolDirectory:
+        return SymbolDirectory()
+
+
+def alerts_of(settings: Settings, database: Database, kis: KisService, clock: Clock) -> Alerts:
+    """The bot's alerts feature over this store and KIS service, wired as `kisbot run` wires it."""
+    calendar = KrxCalendar(clock)
+    services = Services(settings, clock, None, database, kis, _NoNames(), calendar)  # type: ignore[arg-type]
+    return build_core(services).alerts
+
+
 async def main(users: int, per_user: int, universe: int, seed: int) -> None:
     clock = SystemClock()
     child, real_url, mock_url = await start_sandbox(universe, seed)
     codes = [f"9{n:05d}" for n in range(universe)]
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = load_settings({"KISBOT_DATA_DIR": data_dir, "KISBOT_MASTER_KEY": generate_key()})
+        settings = load_settings(
+            {
+                "KISBOT_DATA_DIR": data_dir,
+                "KISBOT_MASTER_KEY": generate_key(),
+                "KISBOT_MARKET_HOURS_ONLY": "false",  # measured at any hour
+            }
+        )
         await upgrade_database(settings.resolved_database_url)
         database = await open_database(settings, clock)
         credentials = await fill_database(database, users, per_user, codes, seed)
@@ -181,10 +204,10 @@ async def main(users: int, per_user: int, universe: int, seed: int) -> None:
         ) as kis:
             await asyncio.gather(*(kis.client(c).ensure_token() for c in credentials.values()))
             await asyncio.sleep(1.1)  # let every key's limiter and the sandbox's window drain
-            engine = AlertEngine(database, kis, KrxCalendar(clock), clock, market_hours_only=False)
+            alerts = alerts_of(settings, database, kis, clock)
             rss_before = _rss_mb()
             started = time.perf_counter()
-            report = await engine.tick()
+            report = await alerts.check()
             wall = time.perf_counter() - started
             tick_rss = _rss_mb()
             await asyncio.sleep(1.1)
@@ -255,7 +278,11 @@ async def token_tick(
     warnings = WarningCount()
     logging.getLogger("kisbot").addHandler(warnings)
     with tempfile.TemporaryDirectory() as data_dir:
-        environ = {"KISBOT_DATA_DIR": data_dir, "KISBOT_MASTER_KEY": generate_key()}
+        environ = {
+            "KISBOT_DATA_DIR": data_dir,
+            "KISBOT_MASTER_KEY": generate_key(),
+            "KISBOT_MARKET_HOURS_ONLY": "false",  # measured at any hour
+        }
         if database_url is not None:
             environ["KISBOT_DATABASE_URL"] = database_url
         settings = load_settings(environ)
@@ -271,12 +298,12 @@ async def token_tick(
             token_store=database.tokens,
             clock=clock,
         ) as kis:
-            engine = AlertEngine(database, kis, KrxCalendar(clock), clock, market_hours_only=False)
+            alerts = alerts_of(settings, database, kis, clock)
             stop = asyncio.Event()
             probe = asyncio.create_task(probe_reads(database, list(credentials), stop))
             await asyncio.sleep(0.2)  # the probe's first reads open its connection
             started = time.perf_counter()
-            report = await engine.tick()
+            report = await alerts.check()
             wall = time.perf_counter() - started
             stop.set()
             latencies, errors = await probe
