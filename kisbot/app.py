@@ -12,12 +12,10 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
@@ -30,7 +28,8 @@ from kisbot.config import ConfigError, Settings, load_settings
 from kisbot.core import build_core
 from kisbot.health import Heartbeat, heartbeat_path
 from kisbot.logs import configure_logging, redactor
-from kisbot.services import open_services
+from kisbot.runner import BotApiRefused, KeysChanged, serve
+from kisbot.services import Services, open_services
 from kisbot.store.errors import StoreError
 from kisbot.telegram_request import AiohttpRequest, HeartbeatRequest
 
@@ -88,14 +87,19 @@ def build_application(
 
 async def _open(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
-    services = await open_services(settings, clock=application.bot_data[CLOCK_KEY])
+    # `kisbot run` opens the services before any network call (kisbot.runner) and hands them in.
+    services = application.bot_data.get(SERVICES_KEY) or await open_services(
+        settings, clock=application.bot_data[CLOCK_KEY]
+    )
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[CORE_KEY] = build_core(services)
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
-    tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
-    if settings.market_hours_only:
-        tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
-    application.bot_data[WARM_UP_KEY] = tasks
+    # The runner calls this again if setMyCommands failed on the network: start them once.
+    if WARM_UP_KEY not in application.bot_data:
+        tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
+        if settings.market_hours_only:
+            tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
+        application.bot_data[WARM_UP_KEY] = tasks
     await register_commands(application)
 
 
@@ -145,31 +149,26 @@ async def stop_in_loop(application: Application) -> None:
         await application.post_shutdown(application)
 
 
-def run(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM: long polling, or a webhook when KISBOT_WEBHOOK_URL is set."""
+async def open_bot(settings: Settings) -> tuple[Application, Services]:
+    """The Application with its services open (database migrated, keys checked); no network."""
+    polling_request: BaseRequest | None = None
     if not settings.webhook_url:
         # Each answered poll touches the heartbeat `kisbot health` reads.
         heartbeat = Heartbeat(heartbeat_path(settings.data_dir))
         heartbeat.reset()
         polling_request = HeartbeatRequest(heartbeat.beat)
-        application = build_application(settings, get_updates_request=polling_request)
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-        return
-    application = build_application(settings)
-    host, port = settings.webhook_host_port
-    secret = (
-        settings.webhook_secret.get_secret_value()
-        if settings.webhook_secret
-        else secrets.token_urlsafe(32)
-    )
-    application.run_webhook(
-        listen=host,
-        port=port,
-        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    application = build_application(settings, get_updates_request=polling_request)
+    services = await open_services(settings, clock=application.bot_data[CLOCK_KEY])
+    application.bot_data[SERVICES_KEY] = services
+    return application, services
+
+
+def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when KISBOT_WEBHOOK_URL is set.
+
+    Local problems stop it at once; an unreachable Bot API is waited for (kisbot.runner).
+    """
+    asyncio.run(serve(settings, lambda: open_bot(settings)))
 
 
 def main(argv: Sequence[str]) -> int:
@@ -191,7 +190,10 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    except StoreError as error:
+    except (StoreError, BotApiRefused) as error:
         print(f"kisbot cannot start: {error}", file=sys.stderr)
+        return 1
+    except KeysChanged as error:
+        print(error, file=sys.stderr)
         return 1
     return 0

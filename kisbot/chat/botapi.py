@@ -77,11 +77,15 @@ class LocalBotApi(ChatWorld):
         return {"KISBOT_TELEGRAM_TOKEN": self._token, "KISBOT_TELEGRAM_API_URL": self.root_url}
 
     async def start(self) -> None:
+        """Listen; after close(), listen again on the same port with the same state (a Bot API
+        that went away and came back)."""
         # No access log: every request path carries the bot token. The shutdown timeout is only
         # a safety net; close() answers waiting long polls at once.
+        self.closing = False
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=10.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()
+        self._port = self._runner.addresses[0][1]
         logger.info("local Bot API listening on %s", self.root_url)
 
     async def close(self) -> None:

@@ -16,7 +16,7 @@ from kisbot.store.models import AccessTokenRow, Base, CredentialRow, User
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
-from kisbot.store.vault import Vault, load_vault, master_key_configured
+from kisbot.store.vault import Vault, load_vault, master_key_configured, unread_key_file
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +44,26 @@ class Database:
         self.confirmations = ConfirmationRepo(self.sessions, self.clock)
         self.tokens = DatabaseTokenStore(self.engine, self.vault, self.clock)
 
-    async def check_keys(self) -> None:
-        """Raise WrongKeyError unless the configured keys can decrypt the stored secrets."""
+    async def stored_key_ids(self) -> set[str]:
+        """The ids of the master keys the stored secrets are encrypted with."""
         async with self.sessions() as session:
-            stored = set(
+            return set(
                 await session.scalars(
                     union(select(CredentialRow.key_id), select(AccessTokenRow.key_id))
                 )
             )
-            missing = stored - set(self.vault.key_ids)
-            if missing:
-                raise WrongKeyError(
-                    "The database holds secrets encrypted with master key id(s) "
-                    f"{', '.join(sorted(missing))}, which KISBOT_MASTER_KEY (or master.key) does "
-                    f"not contain (configured: {', '.join(self.vault.key_ids)}). Restore that "
-                    "key; nothing was changed."
-                )
+
+    async def check_keys(self) -> None:
+        """Raise WrongKeyError unless the configured keys can decrypt the stored secrets."""
+        missing = await self.stored_key_ids() - set(self.vault.key_ids)
+        if missing:
+            raise WrongKeyError(
+                "The database holds secrets encrypted with master key id(s) "
+                f"{', '.join(sorted(missing))}, which KISBOT_MASTER_KEY (or master.key) does "
+                f"not contain (configured: {', '.join(self.vault.key_ids)}). Restore that "
+                "key; nothing was changed."
+            )
+        async with self.sessions() as session:
             sample = await session.scalar(select(CredentialRow).limit(1))
         if sample is not None:
             decrypt_row(sample, self.vault)  # a forged key id still fails here
@@ -103,7 +107,9 @@ async def open_database(settings: Settings, clock: Clock | None = None) -> Datab
     """The store for these settings, its keys checked against the data (run migrations first).
 
     Raises MissingKeyError rather than generate a new key when secrets exist but no key is
-    configured, and WrongKeyError when the configured keys do not fit the stored secrets.
+    configured, and WrongKeyError when the configured keys do not fit the stored secrets. A
+    DATA_DIR/master.key that KISBOT_MASTER_KEY overrides is not ignored silently: a warning
+    if it holds a key that KISBOT_MASTER_KEY lacks, an error if secrets need that key.
     """
     engine = create_engine(settings.resolved_database_url)
     try:
@@ -115,8 +121,40 @@ async def open_database(settings: Settings, clock: Clock | None = None) -> Datab
             )
         sessions = create_session_factory(engine)
         database = Database(engine, sessions, load_vault(settings), clock or SystemClock())
+        await _check_unread_key_file(settings, database)
         await database.check_keys()
     except BaseException:
         await engine.dispose()
         raise
     return database
+
+
+async def _check_unread_key_file(settings: Settings, database: Database) -> None:
+    found = unread_key_file(settings)
+    if found is None:
+        return
+    path, keys = found
+    if keys is None:
+        logger.warning(
+            "%s is not read because KISBOT_MASTER_KEY is set, and it holds no valid key. "
+            "Delete it unless you keep it on purpose.",
+            path,
+        )
+        return
+    only_in_file = set(keys.key_ids) - set(database.vault.key_ids)
+    if not only_in_file:
+        return  # its key is in KISBOT_MASTER_KEY too: nothing is lost by not reading it
+    if only_in_file & await database.stored_key_ids():
+        raise WrongKeyError(
+            f"The database holds secrets encrypted with the key in {path}, but that file is "
+            "not read because KISBOT_MASTER_KEY is set, and KISBOT_MASTER_KEY does not contain "
+            "that key. Either unset KISBOT_MASTER_KEY to use the file, or put the file's key "
+            "after the first key in KISBOT_MASTER_KEY (KISBOT_MASTER_KEY=NEW,KEY_FROM_FILE) and "
+            "run `kisbot rotate-key`. Nothing was changed."
+        )
+    logger.warning(
+        "%s holds a master key that KISBOT_MASTER_KEY does not; the file is not read because "
+        "KISBOT_MASTER_KEY is set. No stored secret uses that key: move the file to your "
+        "backups to silence this warning.",
+        path,
+    )

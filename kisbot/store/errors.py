@@ -6,7 +6,9 @@
     │   ├── MissingKeyError        encrypted data exists but no key was configured
     │   ├── WrongKeyError          a secret was encrypted with a key that is not configured
     │   └── SecretBindingError     a secret decrypts but belongs to another row (tampering)
-    └── MigrationError             the database schema could not be brought up to date
+    ├── MigrationError             the database schema could not be brought up to date
+    ├── DatabaseUnavailableError   the database cannot be reached
+    └── DatabaseInUseError         a running bot holds the database (no key rotation now)
 
 No message ever contains a secret, a ciphertext or a key.
 """
@@ -40,3 +42,11 @@ class SecretBindingError(VaultError):
 
 class MigrationError(StoreError):
     """Migrating the database schema failed."""
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database cannot be reached (connection refused, unknown host, bad credentials)."""
+
+
+class DatabaseInUseError(StoreError):
+    """A running bot holds the run lock, so maintenance that needs the database alone is refused."""

@@ -121,7 +121,7 @@ class Vault:
 
 def load_vault(settings: Settings) -> Vault:
     """The vault for these settings, generating DATA_DIR/master.key when no key is configured."""
-    if settings.master_key is not None and settings.master_key.get_secret_value().strip():
+    if settings.master_key is not None and _environment_key(settings):
         return Vault.from_text(settings.master_key.get_secret_value())
     path = Path(settings.data_dir) / MASTER_KEY_FILE
     if not path.exists():
@@ -135,9 +135,37 @@ def load_vault(settings: Settings) -> Vault:
     return Vault.from_text(text, source=str(path))
 
 
+def unread_key_file(settings: Settings) -> tuple[Path, Vault | None] | None:
+    """DATA_DIR/master.key when KISBOT_MASTER_KEY is set (so the file is not read), else None.
+
+    Returns the file's path and its keys (None if it holds no valid key), so that a key kept
+    only there is noticed instead of silently ignored.
+    """
+    if not _environment_key(settings):
+        return None
+    path = Path(settings.data_dir) / MASTER_KEY_FILE
+    if not path.is_file():
+        return None
+    try:
+        return path, Vault.from_text(path.read_text(encoding="ascii"), source=str(path))
+    except (OSError, UnicodeDecodeError, MasterKeyFormatError):
+        return path, None
+
+
+def key_source(settings: Settings) -> str:
+    """Where the keys come from, for messages: KISBOT_MASTER_KEY or the master.key path."""
+    if _environment_key(settings):
+        return "KISBOT_MASTER_KEY"
+    return str(Path(settings.data_dir) / MASTER_KEY_FILE)
+
+
+def _environment_key(settings: Settings) -> bool:
+    return settings.master_key is not None and bool(settings.master_key.get_secret_value().strip())
+
+
 def master_key_configured(settings: Settings) -> bool:
     """Whether a key exists already (in the environment or in DATA_DIR/master.key)."""
-    if settings.master_key is not None and settings.master_key.get_secret_value().strip():
+    if _environment_key(settings):
         return True
     return (Path(settings.data_dir) / MASTER_KEY_FILE).exists()
 

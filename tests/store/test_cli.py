@@ -93,3 +93,97 @@ async def _in_thread(main: object) -> int:
     import asyncio
 
     return await asyncio.to_thread(main, [])  # type: ignore[arg-type]
+
+
+async def test_rotate_key_is_refused_while_a_bot_holds_the_database(
+    backend: Backend,
+    opened: Opener,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kisbot.store.runlock import hold_run_lock
+
+    db = await opened(clock, KEY_A)
+    await db.credentials.put(1, credential())
+    await db.close()
+    monkeypatch.setenv("KISBOT_DATA_DIR", str(backend.data_dir))
+    monkeypatch.setenv("KISBOT_DATABASE_URL", backend.url)
+    monkeypatch.setenv("KISBOT_MASTER_KEY", f"{KEY_B},{KEY_A}")
+
+    async with hold_run_lock(backend.url):  # what `kisbot run` holds while it runs
+        assert await _in_thread(rotate_key_main) == 1
+    err = capsys.readouterr().err
+    assert "Stop every `kisbot run`" in err and "Nothing was changed" in err
+    assert await (await opened(clock, KEY_A)).credentials.get(1, Environment.MOCK) == credential()
+
+    assert await _in_thread(rotate_key_main) == 0  # the bot stopped: now it works
+    assert await (await opened(clock, KEY_B)).credentials.get(1, Environment.MOCK) == credential()
+
+
+async def test_rotate_key_says_what_to_do_with_the_old_key_and_an_old_master_key_file(
+    backend: Backend,
+    opened: Opener,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = await opened(clock, KEY_A)
+    await db.credentials.put(1, credential())
+    await db.close()
+    # The bot used to run on a generated master.key; the operator moves to KISBOT_MASTER_KEY.
+    key_file = backend.data_dir / "master.key"
+    key_file.write_text(KEY_A + "\n")
+    monkeypatch.setenv("KISBOT_DATA_DIR", str(backend.data_dir))
+    monkeypatch.setenv("KISBOT_DATABASE_URL", backend.url)
+
+    monkeypatch.setenv("KISBOT_MASTER_KEY", KEY_B)  # the file's key left out: refused
+    assert await _in_thread(rotate_key_main) == 1
+    err = capsys.readouterr().err
+    assert str(key_file) in err and "KISBOT_MASTER_KEY=NEW,KEY_FROM_FILE" in err
+
+    monkeypatch.setenv("KISBOT_MASTER_KEY", f"{KEY_B},{KEY_A}")
+    assert await _in_thread(rotate_key_main) == 0
+    out = capsys.readouterr().out
+    assert "keep only that key in KISBOT_MASTER_KEY" in out
+    assert f"{key_file} is not read while KISBOT_MASTER_KEY is set" in out
+    assert "backups" in out
+    assert KEY_A not in out and KEY_B not in out
+
+
+async def test_rotate_key_with_the_current_key_left_out_says_how_to_list_the_keys(
+    backend: Backend,
+    opened: Opener,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = await opened(clock, KEY_A)
+    await db.credentials.put(1, credential())
+    await db.close()
+    monkeypatch.setenv("KISBOT_DATA_DIR", str(backend.data_dir))
+    monkeypatch.setenv("KISBOT_DATABASE_URL", backend.url)
+    monkeypatch.setenv("KISBOT_MASTER_KEY", KEY_B)
+    assert await _in_thread(rotate_key_main) == 1
+    assert "KISBOT_MASTER_KEY=NEW,CURRENT" in capsys.readouterr().err
+
+
+async def test_rotate_key_from_a_master_key_file_says_to_trim_the_file(
+    backend: Backend,
+    opened: Opener,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = await opened(clock, KEY_A)
+    await db.credentials.put(1, credential())
+    await db.close()
+    key_file = backend.data_dir / "master.key"
+    key_file.write_text(f"{KEY_B},{KEY_A}\n")
+    monkeypatch.delenv("KISBOT_MASTER_KEY", raising=False)
+    monkeypatch.setenv("KISBOT_DATA_DIR", str(backend.data_dir))
+    monkeypatch.setenv("KISBOT_DATABASE_URL", backend.url)
+    assert await _in_thread(rotate_key_main) == 0
+    out = capsys.readouterr().out
+    assert f"keep only that key in {key_file}" in out
+    assert "is not read" not in out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import text
 
@@ -89,3 +91,54 @@ async def test_no_key_is_generated_over_existing_secrets(
         await open_database(backend.settings(master_key=None))
     assert "KISBOT_MASTER_KEY" in str(error.value)
     assert not (backend.data_dir / "master.key").exists()
+
+
+# -- a DATA_DIR/master.key that KISBOT_MASTER_KEY overrides -----------------------------------
+
+
+async def test_secrets_under_a_key_kept_only_in_an_unread_master_key_file_stop_the_start(
+    backend: Backend, opened: Opener, clock: ManualClock
+) -> None:
+    await _store_with_key_a(opened, clock)
+    before = await _raw_secrets(opened)
+    key_file = backend.data_dir / "master.key"
+    key_file.write_text(KEY_A + "\n")
+    with pytest.raises(WrongKeyError) as error:
+        await opened(clock, KEY_B)
+    message = str(error.value)
+    assert str(key_file) in message and "not read" in message
+    assert "KISBOT_MASTER_KEY=NEW,KEY_FROM_FILE" in message and "rotate-key" in message
+    assert KEY_A not in message and KEY_B not in message
+    assert await _raw_secrets(opened) == before
+
+
+async def test_an_unread_master_key_file_with_a_key_nothing_uses_is_warned_about(
+    backend: Backend, opened: Opener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _store_with_key_a(opened, clock)
+    key_file = backend.data_dir / "master.key"
+    key_file.write_text(KEY_B + "\n")
+    with caplog.at_level(logging.WARNING, logger="kisbot.store.database"):
+        db = await opened(clock, KEY_A)
+    assert await db.credentials.get(1, Environment.MOCK) == credential()
+    [warning] = caplog.records
+    assert str(key_file) in warning.getMessage() and "backups" in warning.getMessage()
+    assert KEY_B not in caplog.text
+
+    caplog.clear()
+    key_file.write_text("garbage that is no key\n")
+    with caplog.at_level(logging.WARNING, logger="kisbot.store.database"):
+        await opened(clock, KEY_A)
+    [warning] = caplog.records
+    assert "holds no valid key" in warning.getMessage()
+
+
+async def test_a_master_key_file_whose_key_is_also_in_the_variable_is_fine_quietly(
+    backend: Backend, opened: Opener, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _store_with_key_a(opened, clock)
+    (backend.data_dir / "master.key").write_text(KEY_A + "\n")
+    with caplog.at_level(logging.WARNING, logger="kisbot.store"):
+        db = await opened(clock, f"{KEY_B},{KEY_A}")
+    assert await db.credentials.get(1, Environment.MOCK) == credential()
+    assert caplog.records == []
