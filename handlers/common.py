@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 import handlers.texts.common  # noqa: F401  (registers the shared texts)
@@ -39,6 +40,8 @@ from kisbot.kis import (
     KisRateLimited,
     KisRefusal,
     KisUnavailable,
+    TokenWait,
+    notify_token_waits,
 )
 from kisbot.problems import Problem
 
@@ -72,6 +75,7 @@ class Turn:
     args: list[str] = field(default_factory=list)
     answered: bool = False
     status: Message | None = None  # a passing status message the next reply replaces
+    _showing: asyncio.Task[None] | None = None  # the status on its way to the chat
 
     @property
     def is_private(self) -> bool:
@@ -95,6 +99,7 @@ class Turn:
 
         A status message shown meanwhile (a wait for KIS) is replaced by the first part.
         """
+        await self._status_shown()
         parts = split_message(text)
         sent: Message | None = None
         for index, part in enumerate(parts):
@@ -145,6 +150,28 @@ class Turn:
             await self.answer(text)
         else:
             await self.reply(text)
+
+    def token_wait(self, wait: TokenWait) -> None:
+        """A KIS call of this turn waits for KIS's token window: say so now, not in a minute.
+
+        Called by the KIS layer in the waiting task, so it only schedules the message.
+        """
+        text = self.t("common.token_wait", seconds=math.ceil(wait.seconds))
+        earlier = self._showing
+
+        async def show() -> None:
+            if earlier is not None:
+                await earlier
+            with contextlib.suppress(TelegramError):
+                await self.show_status(text)
+
+        self._showing = asyncio.create_task(show(), name="token-wait-status")
+
+    async def _status_shown(self) -> None:
+        """Let a status on its way arrive first, so the reply can replace it."""
+        if self._showing is not None:
+            showing, self._showing = self._showing, None
+            await showing
 
     async def show_status(self, text: str) -> None:
         """Tell the user what is taking long: a toast for a press (if not yet answered), a
@@ -211,7 +238,8 @@ async def run_turn(
     outcome = "ok"
     deadline = _answer_in_time(turn)
     try:
-        await work()
+        with notify_token_waits(turn.token_wait):
+            await work()
     except Problem as problem:
         outcome = f"problem:{problem.key}"
         text = turn.t(problem.key, **problem.params)
@@ -227,6 +255,7 @@ async def run_turn(
     finally:
         if deadline is not None:
             deadline.cancel()
+        await turn._status_shown()
         await turn.answer()
         logger.info("user=%s %s outcome=%s", turn.user_id, label, outcome)
 
