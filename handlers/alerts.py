@@ -30,6 +30,7 @@ from handlers.format import arrow, escape, kst_time, percent, won
 from handlers.i18n import Markup, render
 from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome
 from kisbot.alerts.messages import FiredAlert
+from kisbot.alerts.rules import AlertKind
 from kisbot.alerts.service import AlertChoices, AlertState, AlertView, CreatedAlert
 from kisbot.core import Core
 
@@ -132,7 +133,7 @@ def _state_text(turn: Turn, item: AlertView) -> Markup:
 
 def condition_text(locale: str, kind: str, threshold: Decimal) -> Markup:
     """'72,000원 이상', '+5.00% from the previous close', in the user's language."""
-    if kind == "percent":
+    if kind == AlertKind.PERCENT:
         return render(locale, "alerts.percent", percent=percent(threshold))
     return render(locale, f"alerts.{kind}", price=won(threshold, locale))
 

@@ -64,8 +64,9 @@ class Confirm(Callback):
 
 
 @dataclass(frozen=True, slots=True)
-class PriceRefresh(Callback):
-    TAG: ClassVar[str] = "pr"
+class _OfOneStock(Callback):
+    """A button that carries one stock code and nothing else."""
+
     code: str
 
     @classmethod
@@ -74,15 +75,15 @@ class PriceRefresh(Callback):
 
 
 @dataclass(frozen=True, slots=True)
-class PricePick(Callback):
+class PriceRefresh(_OfOneStock):
+    TAG: ClassVar[str] = "pr"
+
+
+@dataclass(frozen=True, slots=True)
+class PricePick(_OfOneStock):
     """A stock picked from the choices of /price."""
 
     TAG: ClassVar[str] = "pp"
-    code: str
-
-    @classmethod
-    def parse(cls, fields: list[str]) -> Self:
-        return cls(_code(*_exactly(fields, 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,15 +179,10 @@ class AlertRemove(Callback):
 
 
 @dataclass(frozen=True, slots=True)
-class AlertPrice(Callback):
+class AlertPrice(_OfOneStock):
     """The price now, from a fired alert's message."""
 
     TAG: ClassVar[str] = "aq"
-    code: str
-
-    @classmethod
-    def parse(cls, fields: list[str]) -> Self:
-        return cls(_code(*_exactly(fields, 1)))
 
 
 CALLBACK_TYPES: dict[str, type[Callback]] = {

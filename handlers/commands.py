@@ -27,7 +27,7 @@ from handlers.callbacks import (
     PriceRefresh,
     decode,
 )
-from handlers.common import Context, Turn, make_turn, run_turn
+from handlers.common import Context, Turn, core_of, make_turn, run_turn
 
 CommandFunction = Callable[[Turn], Awaitable[None]]
 ButtonFunction = Callable[[Turn, Any], Awaitable[None]]
@@ -85,16 +85,17 @@ def register(application: Application) -> None:
 
 def _command_callback(command: Command) -> Callable[[Update, Context], Awaitable[None]]:
     async def callback(update: Update, context: Context) -> None:
-        turn = await make_turn(update, context)
+        with core_of(context).accounts.one_read_per_update():
+            turn = await make_turn(update, context)
 
-        async def work() -> None:
-            if command.private and not turn.is_private:
-                bot = context.bot.username or ""
-                await turn.reply(turn.t("common.private_only", command=command.name, bot=bot))
-                return
-            await command.run(turn)
+            async def work() -> None:
+                if command.private and not turn.is_private:
+                    bot = context.bot.username or ""
+                    await turn.reply(turn.t("common.private_only", command=command.name, bot=bot))
+                    return
+                await command.run(turn)
 
-        await run_turn(turn, f"/{command.name}", work, usage=f"commands.{command.name}.help")
+            await run_turn(turn, f"/{command.name}", work, usage=f"commands.{command.name}.help")
 
     callback.__name__ = f"on_{command.name}"
     return callback
@@ -102,16 +103,17 @@ def _command_callback(command: Command) -> Callable[[Update, Context], Awaitable
 
 async def on_button(update: Update, context: Context) -> None:
     """Every press: decode its data, then run the feature's handler for that kind of button."""
-    turn = await make_turn(update, context)
-    query = update.callback_query
-    callback = decode(query.data if query else None)
-    handler = BUTTONS.get(type(callback))
-    label = f"button:{callback.TAG if callback else 'invalid'}"
+    with core_of(context).accounts.one_read_per_update():
+        turn = await make_turn(update, context)
+        query = update.callback_query
+        callback = decode(query.data if query else None)
+        handler = BUTTONS.get(type(callback))
+        label = f"button:{callback.TAG if callback else 'invalid'}"
 
-    async def work() -> None:
-        if callback is None or handler is None:  # forged, damaged or from a removed feature
-            await turn.answer(turn.t("common.stale_button"))
-            return
-        await handler(turn, callback)
+        async def work() -> None:
+            if callback is None or handler is None:  # forged, damaged or from a removed feature
+                await turn.answer(turn.t("common.stale_button"))
+                return
+            await handler(turn, callback)
 
-    await run_turn(turn, label, work)
+        await run_turn(turn, label, work)

@@ -12,8 +12,11 @@ owner's 확인, exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +33,7 @@ from kisbot.kis import (
 from kisbot.problems import Problem
 from kisbot.store.errors import VaultError
 from kisbot.store.repos import AlertRepo, CredentialRepo, UserRepo
+from kisbot.store.repos.credentials import UserAtStart
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +155,7 @@ class Accounts:
 
     async def client(self, user_id: int) -> KisClient:
         """A KIS client for the user's active account; Problem("common.no_credential") if none."""
-        credential = await self._credentials.get_active(user_id)
+        credential = self._credentials.open((await self._at_start(user_id)).active)
         if credential is None:
             raise Problem("common.no_credential")
         return self._kis.client(credential)
@@ -170,7 +174,17 @@ class Accounts:
 
     async def locale(self, user_id: int) -> str | None:
         """The language the user chose with /lang, or None (KISBOT_LOCALE applies)."""
-        return await self._users.locale(user_id)
+        return (await self._at_start(user_id)).locale
+
+    def one_read_per_update(self) -> AbstractContextManager[None]:
+        """Within, a user's language and active key are read from the database once, when
+        first needed, and reused; this service's own writes drop the reading.
+
+        Every update needs both (the reply's language, the user's KIS client): one query instead
+        of two. The reading lives for one update only (a ContextVar), so another process's
+        change is seen by the next update, as without it.
+        """
+        return _one_read()
 
     async def remember_chat(self, user_id: int, chat_id: int) -> None:
         """Where to write to the user unprompted (alerts): their private chat."""
@@ -194,6 +208,7 @@ class Accounts:
         if locale is None:
             raise Problem("start.lang_unknown")
         await self._users.set_locale(user_id, locale)
+        self._changed(user_id)
         return locale
 
     # -- keys -------------------------------------------------------------------------------
@@ -205,6 +220,7 @@ class Accounts:
         verification, refusal = await self._verify(user_id, credential)
         if refusal is None:
             await self._credentials.put(user_id, credential)
+            self._changed(user_id)
             logger.info(
                 "user=%s stored a %s key (%s)", user_id, credential.environment, verification
             )
@@ -233,6 +249,7 @@ class Accounts:
             return ModeOutcome(ModeChange.ALREADY, key)
         if environment is Environment.MOCK:
             await self._users.set_active_env(user_id, Environment.MOCK)
+            self._changed(user_id)
             return ModeOutcome(ModeChange.SWITCHED, key)
         intent = await self._confirmations.create(user_id, chat_id, SWITCH_REAL, environment="real")
         return ModeOutcome(ModeChange.ASKED, key, intent)
@@ -242,6 +259,7 @@ class Accounts:
         if credential is None:
             return Executed(IntentState.FAILED, None, msg_cd="key_gone")
         await self._users.set_active_env(intent.user_id, Environment.REAL)
+        self._changed(intent.user_id)
         logger.info("user=%s switched to the real account", intent.user_id)
         return Executed(IntentState.SUBMITTED, SwitchedReal(credential.account.masked))
 
@@ -262,6 +280,7 @@ class Accounts:
         alerts = len(await self._alerts.list_for_user(user_id))
         outcomes = await asyncio.gather(*(self._revoke(user_id, env) for env in environments))
         await self._erase_user(user_id)
+        self._changed(user_id)
         logger.info("user=%s forgotten", user_id)
         return ForgetReport(
             environments,
@@ -274,6 +293,21 @@ class Accounts:
         return Executed(IntentState.SUBMITTED, await self.forget(intent.user_id))
 
     # -- helpers ----------------------------------------------------------------------------
+
+    async def _at_start(self, user_id: int) -> UserAtStart:
+        readings = _READINGS.get()
+        if readings is not None and user_id in readings:
+            return readings[user_id]
+        user = await self._credentials.user_at_start(user_id)
+        if readings is not None:
+            readings[user_id] = user
+        return user
+
+    @staticmethod
+    def _changed(user_id: int) -> None:
+        readings = _READINGS.get()
+        if readings is not None:
+            readings.pop(user_id, None)
 
     async def _require_key(self, user_id: int, environment: Environment) -> str:
         masked = await self._masked(user_id, environment)
@@ -318,6 +352,20 @@ class Accounts:
         except (KisError, VaultError, TimeoutError) as failure:
             logger.warning("user=%s token not revoked: %s", user_id, type(failure).__name__)
             return None
+
+
+_READINGS: ContextVar[dict[int, UserAtStart] | None] = ContextVar(
+    "kisbot_user_readings", default=None
+)
+
+
+@contextlib.contextmanager
+def _one_read() -> Iterator[None]:
+    reset = _READINGS.set({})
+    try:
+        yield
+    finally:
+        _READINGS.reset(reset)
 
 
 def parse_environment(word: str) -> Environment | None:

@@ -21,7 +21,7 @@ from kisbot.accounts import Accounts
 from kisbot.alerts import rules
 from kisbot.alerts.delivery import DeliveryReport, Sender, deliver_due, resume_user
 from kisbot.alerts.engine import AlertEngine, TickReport
-from kisbot.alerts.rules import AlertRequest
+from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
 from kisbot.kis import KisClient, Quote
 from kisbot.problems import Problem
@@ -46,7 +46,7 @@ class AlertView:
     number: int  # the short id /unalert takes
     code: str
     name: str | None
-    kind: str
+    kind: AlertKind
     threshold: Decimal
     repeat: bool
     state: AlertState
@@ -167,7 +167,7 @@ def _view(alert: Alert, name: str | None) -> AlertView:
         number=alert.number,
         code=alert.code,
         name=name,
-        kind=alert.kind,
+        kind=AlertKind(alert.kind),
         threshold=alert.threshold,
         repeat=alert.repeat,
         state=_state(alert),

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kisbot.store.errors import MasterKeyFormatError, SecretBindingError, WrongK
 logger = logging.getLogger(__name__)
 
 MASTER_KEY_FILE = "master.key"
+_OPENED_LIMIT = 4096  # secrets kept decrypted: about three a user
 _KEY_FORMAT_HINT = (
     "expected one or more Fernet keys, comma-separated (make one with `kisbot keygen`)"
 )
@@ -65,6 +67,7 @@ class Vault:
             raise MasterKeyFormatError(f"{source}: {_KEY_FORMAT_HINT}.")
         self._keys = parsed
         self._multi = MultiFernet([key.fernet for key in parsed])
+        self._opened: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     @classmethod
     def from_text(cls, text: str, source: str = "KISBOT_MASTER_KEY") -> Vault:
@@ -88,7 +91,24 @@ class Vault:
         return self._multi.encrypt(payload.encode("utf-8")).decode("ascii")
 
     def decrypt(self, owner: str, ciphertext: str) -> str:
-        """The secret stored for `owner`; raise WrongKeyError or SecretBindingError otherwise."""
+        """The secret stored for `owner`; raise WrongKeyError or SecretBindingError otherwise.
+
+        A ciphertext read before is not decrypted again: every update reads the user's key from
+        the database, and Fernet's check and AES cost more than that read. The same ciphertext
+        for the same owner always holds the same secret, so nothing can go stale; a moved or
+        altered ciphertext is another entry and is checked in full.
+        """
+        opened = self._opened.get((owner, ciphertext))
+        if opened is not None:
+            self._opened.move_to_end((owner, ciphertext))
+            return opened
+        value = self._open(owner, ciphertext)
+        self._opened[(owner, ciphertext)] = value
+        if len(self._opened) > _OPENED_LIMIT:
+            self._opened.popitem(last=False)
+        return value
+
+    def _open(self, owner: str, ciphertext: str) -> str:
         try:
             payload = self._multi.decrypt(ciphertext.encode("ascii"))
         except (InvalidToken, UnicodeEncodeError):
