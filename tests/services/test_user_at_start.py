@@ -68,3 +68,31 @@ async def test_an_active_environment_without_its_key_is_no_key(services: Service
     assert (await db.credentials.user_at_start(USER)).active is None
     with pytest.raises(Problem, match=r"common\.no_credential"):
         await build_core(services).accounts.client(USER)
+
+
+async def test_one_update_reads_the_user_once_and_sees_its_own_changes(
+    services: Services,
+) -> None:
+    db = services.database
+    await db.credentials.put(USER, MOCK)
+    accounts = build_core(services).accounts
+    reads = 0
+    read = db.credentials.user_at_start
+
+    async def counted(user_id: int):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return await read(user_id)
+
+    db.credentials.user_at_start = counted  # type: ignore[method-assign]
+    with accounts.one_read_per_update():
+        assert await accounts.locale(USER) is None
+        assert (await accounts.client(USER)).credential == MOCK
+        assert reads == 1
+        assert await accounts.set_locale(USER, ["en"]) == "en"
+        assert await accounts.locale(USER) == "en"  # its own write is not hidden
+        assert reads == 2
+    await db.users.set_locale(USER, "ko")  # another process, between updates
+    with accounts.one_read_per_update():
+        assert await accounts.locale(USER) == "ko"
+    assert reads == 3

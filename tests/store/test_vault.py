@@ -72,6 +72,33 @@ async def test_a_secret_swapped_onto_another_users_row_is_rejected(db: Database)
     assert await db.credentials.get(1, Environment.MOCK) == credential()
 
 
+async def test_a_secret_read_before_is_still_refused_once_moved_onto_another_row(
+    db: Database,
+) -> None:
+    # The vault keeps what it decrypted; a ciphertext it knows, moved to another owner, is not.
+    await db.credentials.put(1, credential())
+    await db.credentials.put(2, credential(app_key="VICTIMKEY"))
+    assert await db.credentials.get(1, Environment.MOCK) == credential()
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE credentials SET app_key_enc = "
+                "(SELECT app_key_enc FROM credentials WHERE user_id = 1) WHERE user_id = 2"
+            )
+        )
+    with pytest.raises(SecretBindingError):
+        await db.credentials.get(2, Environment.MOCK)
+
+
+def test_a_secret_decrypted_once_is_the_same_the_next_time_and_tampering_still_fails() -> None:
+    vault = Vault.from_text(KEY_A)
+    sealed = vault.encrypt("credential:1:mock:app_key", "value")
+    assert vault.decrypt("credential:1:mock:app_key", sealed) == "value"
+    assert vault.decrypt("credential:1:mock:app_key", sealed) == "value"
+    with pytest.raises(WrongKeyError):
+        vault.decrypt("credential:1:mock:app_key", sealed[:-4] + "AAAA")
+
+
 async def test_fields_swapped_within_a_row_are_rejected(db: Database) -> None:
     await db.credentials.put(1, credential())
     async with db.engine.begin() as connection:
