@@ -1,4 +1,10 @@
-"""Persistence: models, the session factory, the encryption vault and repositories."""
+"""Persistence: models, the session factory, the encryption vault and repositories.
+
+One dependency on kisbot.kis, stated and one-way: the store implements the KIS layer's
+TokenStore port and keeps its value types (Credential, Account, Environment, AccessToken), so
+kisbot.store imports those from kisbot.kis and kisbot.kis never imports kisbot.store. Nothing
+else of KIS (no HTTP, no client) and nothing of Telegram is used here.
+"""
 
 from __future__ import annotations
 
