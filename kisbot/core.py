@@ -13,7 +13,7 @@ a database row or compares a state string.
 Where to find a behaviour:
     which stock a text means, a stock's name     kisbot/securities.py   Securities
     any 확인/취소 (claim once, expire)             kisbot/confirmations.py Confirmations
-    keys, /mode, /forget, a user's KIS client    kisbot/accounts.py      Accounts
+    keys, /mode, /forget, a user's KIS client    kisbot/accounts/        Accounts
     /price, /daily, /balance                     kisbot/market.py        Market
     /buy, /sell, /cancel, /modify, /orders       kisbot/orders/          Orders
     /alert, /alerts, /unalert, checks, outbox    kisbot/alerts/          Alerts

@@ -79,7 +79,6 @@ register(
             "kept": "↩️ 주문을 그대로 두었습니다. 아무것도 전송하지 않았습니다.",
             "kept_toast": "주문을 그대로 두었습니다.",
             "expired": "⌛ 확인 시간이 지나 아무것도 전송하지 않았습니다. 필요하면 다시 요청하세요.",
-            "expired_generic": "⌛ 확인 시간이 지났습니다. 필요하면 다시 요청하세요.",
             # toasts
             "toast_submitted": "접수되었습니다.",
             "toast_failed": "거부되었습니다.",
@@ -169,7 +168,6 @@ register(
             "kept": "↩️ The order stays as it is. Nothing was sent.",
             "kept_toast": "The order stays as it is.",
             "expired": "⌛ Not confirmed in time; nothing was sent. Ask again if you still want it.",
-            "expired_generic": "⌛ Not confirmed in time. Ask again if you still want it.",
             "toast_submitted": "Accepted.",
             "toast_failed": "Refused.",
             "toast_unknown": "Outcome unknown — check /orders",

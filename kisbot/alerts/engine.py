@@ -75,8 +75,6 @@ class AlertEngine:
         self._market_hours_only = market_hours_only
         self._lock = asyncio.Lock()
         self._keep_going: Callable[[], bool] = _always
-        self.ticks = 0
-        self.last_report: TickReport | None = None
 
     async def tick(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
         """Check every watched alert once (nothing is fetched while KRX is closed).
@@ -87,8 +85,6 @@ class AlertEngine:
         async with self._lock:
             self._keep_going = keep_going or _always
             report = await self._tick()
-            self.ticks += 1
-            self.last_report = report
             if report.fired or report.failed_keys:
                 logger.info(
                     "alert tick: %d alerts, %d keys, %d calls, %d fired, %d re-armed, "

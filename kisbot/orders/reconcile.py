@@ -60,10 +60,11 @@ class Reconciler:
         if intent_id is not None:
             unknown = [intent for intent in unknown if intent.id == intent_id]
         settled: list[Settled] = []
-        for owner, environment in sorted({(i.user_id, i.environment) for i in unknown}):
+        accounts = sorted({(i.user_id, i.environment) for i in unknown if i.environment})
+        for owner, environment in accounts:
             group = [i for i in unknown if i.user_id == owner and i.environment is environment]
             try:
-                client = await self._accounts.client_for(owner, environment)  # type: ignore[arg-type]
+                client = await self._accounts.client_for(owner, environment)
                 if client is None:
                     continue
                 records = await client.todays_orders()

@@ -4,9 +4,9 @@ one way any feature gets a user's KIS client (`client`, `client_for`, `active_cl
 Transport-neutral: callers pass what the user typed and who they are and get dataclasses back;
 anything the user can put right is a `Problem` with a `keys.*` or `start.*` catalogue key.
 
-Switching to the real account and forgetting a user are two-step: `ask_switch_real` /
-`ask_forget` create an intent, and the confirmation engine runs this service's executor on the
-owner's 확인, exactly once.
+Switching to the real account and forgetting a user are two-step: `change_mode(…, ["real"])`
+and `ask_forget` create an intent, and the confirmation engine runs this service's executor on
+the owner's 확인, exactly once.
 """
 
 from __future__ import annotations
@@ -17,19 +17,21 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from enum import StrEnum
 
-from kisbot.confirmations import Confirmations, Executed, Intent, IntentState
-from kisbot.kis import (
-    Account,
-    Credential,
-    Environment,
-    KisAuthError,
-    KisClient,
-    KisError,
-    KisService,
+from kisbot.accounts.models import (
+    AccountStatus,
+    ForgetReport,
+    ForgetRequest,
+    ModeChange,
+    ModeOutcome,
+    RegisteredKey,
+    RegisterOutcome,
+    SwitchedReal,
+    Verification,
 )
+from kisbot.accounts.words import parse_environment, parse_locale, parse_setkey
+from kisbot.confirmations import Confirmations, Executed, Intent, IntentState
+from kisbot.kis import Credential, Environment, KisAuthError, KisClient, KisError, KisService
 from kisbot.problems import Problem
 from kisbot.store.errors import VaultError
 from kisbot.store.repos import AlertRepo, CredentialRepo, UserRepo
@@ -41,86 +43,6 @@ VERIFY_TIMEOUT = 15.0  # tokenP can otherwise wait minutes on EGW00133 (one issu
 REVOKE_TIMEOUT = 5.0
 SWITCH_REAL = "switch_real"
 FORGET = "forget"
-LOCALES = ("ko", "en")
-
-_ENVIRONMENT_WORDS = {
-    "mock": Environment.MOCK,
-    "모의": Environment.MOCK,
-    "모의투자": Environment.MOCK,
-    "real": Environment.REAL,
-    "실전": Environment.REAL,
-    "실전투자": Environment.REAL,
-}
-_LOCALE_WORDS = {"ko": "ko", "kr": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
-
-
-class Verification(StrEnum):
-    VERIFIED = "verified"  # KIS issued a token for the key
-    UNVERIFIED = "unverified"  # KIS could not be asked; stored, checked on first use
-    REFUSED = "refused"  # KIS refused the key; nothing stored
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterOutcome:
-    verification: Verification
-    environment: Environment
-    masked_account: str
-    active: bool  # this key is the one commands use now
-    active_environment: Environment | None
-    msg_cd: str = ""
-    msg1: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RegisteredKey:
-    environment: Environment
-    masked_account: str
-
-
-@dataclass(frozen=True, slots=True)
-class AccountStatus:
-    keys: tuple[RegisteredKey, ...]
-    active: Environment | None
-    locale: str | None  # the user's /lang choice; None means KISBOT_LOCALE
-
-    def key(self, environment: Environment) -> RegisteredKey | None:
-        return next((k for k in self.keys if k.environment is environment), None)
-
-
-class ModeChange(StrEnum):
-    ALREADY = "already"  # that account is in use already
-    SWITCHED = "switched"  # switched at once (mock)
-    ASKED = "asked"  # a confirmation to switch to real
-
-
-@dataclass(frozen=True, slots=True)
-class ModeOutcome:
-    change: ModeChange
-    key: RegisteredKey
-    intent: Intent | None = None  # ASKED: the confirmation to show
-
-
-@dataclass(frozen=True, slots=True)
-class ForgetRequest:
-    """The confirmation to forget a user, and what it would delete."""
-
-    intent: Intent
-    keys: tuple[RegisteredKey, ...]
-    alerts: int
-
-
-@dataclass(frozen=True, slots=True)
-class ForgetReport:
-    environments: tuple[Environment, ...]
-    alerts: int
-    revoked: int
-    revoke_failed: int
-
-
-@dataclass(frozen=True, slots=True)
-class SwitchedReal:
-    masked_account: str
-
 
 Eraser = Callable[[int], Awaitable[None]]
 
@@ -204,7 +126,7 @@ class Accounts:
         """`/lang ko|en` (also 한국어, english, …): set the user's language; the locale set."""
         if len(words) != 1:
             raise Problem("start.lang_usage")
-        locale = _LOCALE_WORDS.get(words[0].strip().lower())
+        locale = parse_locale(words[0])
         if locale is None:
             raise Problem("start.lang_unknown")
         await self._users.set_locale(user_id, locale)
@@ -366,29 +288,3 @@ def _one_read() -> Iterator[None]:
         yield
     finally:
         _READINGS.reset(reset)
-
-
-def parse_environment(word: str) -> Environment | None:
-    """mock/real (also 모의, 실전, …) as an Environment; None for anything else."""
-    return _ENVIRONMENT_WORDS.get(word.strip().lower())
-
-
-def parse_setkey(words: Sequence[str]) -> Credential:
-    """The credential in `/setkey APP_KEY APP_SECRET 12345678-01 [mock|real]`.
-
-    Problems never repeat what was typed: any word may be a secret in the wrong place.
-    """
-    if not words:
-        raise Problem("keys.setkey_usage")
-    if len(words) < 3:
-        raise Problem("keys.setkey_missing")
-    if len(words) > 4:
-        raise Problem("keys.setkey_too_many")
-    try:
-        account = Account.parse(words[2])
-    except ValueError:
-        raise Problem("keys.setkey_account") from None
-    environment = parse_environment(words[3]) if len(words) == 4 else Environment.MOCK
-    if environment is None:
-        raise Problem("keys.setkey_environment")
-    return Credential(words[0], words[1], account, environment)
