@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -224,13 +225,15 @@ async def alert_round(context: Context) -> None:
             await core.alerts.check(lambda: context.application.running)
         except Exception as error:
             logger.error("alert check failed: %s", type(error).__name__)
-        await _deliver(context.bot, core)
+        await _deliver(context.bot, core, lambda: context.application.running)
         state.rounds += 1
 
 
-async def _deliver(bot: Bot, core: Core) -> None:
+async def _deliver(bot: Bot, core: Core, keep_going: Callable[[], bool]) -> None:
     try:
-        report = await core.alerts.deliver(lambda message: send_alert_message(bot, core, message))
+        report = await core.alerts.deliver(
+            lambda message: send_alert_message(bot, core, message), keep_going
+        )
     except Exception as error:  # the outbox keeps everything; the next round tries again
         logger.error("alert delivery failed: %s", type(error).__name__)
         return

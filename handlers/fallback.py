@@ -13,7 +13,12 @@ FALLBACK_GROUP = 0
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """An unknown command points to /help."""
+    """An unknown command points to /help (one addressed to another bot is not ours)."""
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0] if message else ""
+    _, at, addressee = command.partition("@")
+    if at and addressee.lower() != (context.bot.username or "").lower():
+        return
     turn = await make_turn(update, context)
     await run_turn(turn, "/unknown", lambda: turn.reply(turn.t("common.unknown_command")))
 

@@ -97,11 +97,20 @@ async def serve(settings: Settings, open_bot: OpenBot) -> None:
             try:
                 if not stop.is_set() and await _start(application, settings, secret, stop):
                     logger.info("kisbot is running (%s)", _mode(settings))
+                    _warn_if_open_to_anyone(settings)
                     await stop.wait()
             finally:
                 await _shut_down(application)
     if failure:
         raise KeysChanged(failure[0])
+
+
+def _warn_if_open_to_anyone(settings: Settings) -> None:
+    if not settings.allowed_users:
+        logger.warning(
+            "KISBOT_ALLOWED_USERS is empty: anyone who finds this bot can store KIS keys on this "
+            "server and use it; set it to your Telegram user id(s)"
+        )
 
 
 def _mode(settings: Settings) -> str:

@@ -79,11 +79,21 @@ class DeliveryReport:
 
 
 async def deliver_due(
-    outbox: OutboxRepo, alerts: AlertRepo, send: Sender, clock: Clock
+    outbox: OutboxRepo,
+    alerts: AlertRepo,
+    send: Sender,
+    clock: Clock,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> DeliveryReport:
-    """Send every due outbox message that no other live process is sending."""
+    """Send every due outbox message that no other live process is sending.
+
+    `keep_going` is asked before each message; when it says no (the bot is stopping), the
+    rest stay due for the next run, so a long round never holds up a shutdown.
+    """
     report = DeliveryReport()
     for message_id in await outbox.due_ids(BATCH):
+        if not keep_going():
+            break
         async with outbox.send_lock(message_id) as mine:
             if not mine:
                 continue  # another process is sending it right now

@@ -153,9 +153,14 @@ class Alerts:
         """One round of checks over every user's alerts; what fired waits in the outbox."""
         return await self._engine.tick(keep_going)
 
-    async def deliver(self, send: Sender) -> DeliveryReport:
-        """Hand every due outbox message this process can claim to `send`, once each."""
-        return await deliver_due(self._outbox, self._repo, send, self._clock)
+    async def deliver(
+        self, send: Sender, keep_going: Callable[[], bool] | None = None
+    ) -> DeliveryReport:
+        """Hand every due outbox message this process can claim to `send`, once each (until
+        `keep_going` says the bot is stopping)."""
+        return await deliver_due(
+            self._outbox, self._repo, send, self._clock, keep_going or (lambda: True)
+        )
 
     def _start_of_day(self) -> datetime:
         today = self._clock.now().astimezone(KST).date()

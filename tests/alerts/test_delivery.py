@@ -57,6 +57,20 @@ async def test_a_send_that_timed_out_is_retried_marked_as_a_possible_repeat(
     assert repeats == [False, False, True, False]
 
 
+async def test_a_round_stops_between_messages_when_the_bot_stops_and_loses_none(
+    opened: Opener, clock: ManualClock
+) -> None:
+    db = await opened(clock)
+    await db.users.get_or_create(USER)
+    for number in range(3):
+        await db.outbox.enqueue(USER, USER, f"message {number}")
+    send = ScriptedSender()
+    stopping = iter([True, False])
+    report = await deliver_due(db.outbox, db.alerts, send, clock, lambda: next(stopping, False))
+    assert report.sent == 1 and len(await db.outbox.pending()) == 2
+    assert (await deliver_due(db.outbox, db.alerts, send, clock)).sent == 2
+
+
 async def test_retry_after_waits_before_the_next_attempt(
     opened: Opener, clock: ManualClock
 ) -> None:

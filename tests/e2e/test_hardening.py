@@ -185,6 +185,19 @@ async def test_quotes_and_help_still_work_in_a_group_without_showing_keys(
     assert "****" not in (help_text.text or "") and "등록된 키" not in (help_text.text or "")
 
 
+async def test_a_command_addressed_to_another_bot_in_a_group_is_not_answered(
+    bot: BotHarness,
+) -> None:
+    user = await _user_with_key(bot)
+    group = bot.api.add_group("여러 봇 모임")
+    seen = bot.api.activity
+    bot.api.send_text(user, "/start@some_other_bot", chat=group)
+    bot.api.send_text(user, "/frobnicate@some_other_bot", chat=group)
+    assert not await bot.api.wait_for_activity(seen, 0.5)
+    (reply,) = await bot.send(user, f"/frobnicate@{bot.api.bot.username}", chat=group)
+    assert "/help" in (reply.text or "")
+
+
 # -- 9. channel posts and edits are ignored --------------------------------------------------
 
 

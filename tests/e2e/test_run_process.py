@@ -68,6 +68,7 @@ async def test_kisbot_run_answers_and_stops_on_sigterm_without_leaking_the_token
     assert TOKEN not in output
     assert TOKEN.split(":")[1] not in output
     assert "outcome=ok" in output  # one log line per command
+    assert "KISBOT_ALLOWED_USERS is empty" in output  # anyone could use it: said at start
 
 
 async def test_kisbot_run_without_a_token_says_which_variable(tmp_path: Path) -> None:
