@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import handlers.texts.account  # noqa: F401  (registers the texts)
 from handlers.common import Turn
-from handlers.format import arrow, kst_time, number, percent, won
+from handlers.format import arrow, badge, kst_time, number, percent, won
 from handlers.i18n import Markup
-from handlers.quotes import badge
 from kisbot.kis import BalanceSummary, Holding
 from kisbot.market import BalanceView
 
@@ -20,7 +19,7 @@ async def balance_command(turn: Turn) -> None:
     """/balance: holdings (name, quantity, average, price, P/L) and the account summary."""
     view = await turn.core.market.balance(turn.user_id)
     title = turn.t(
-        "account.title", badge=badge(turn, view.environment), account=view.masked_account
+        "account.title", badge=badge(turn.locale, view.environment), account=view.masked_account
     )
     await turn.reply(balance_text(turn, title, view))
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from handlers.i18n import Markup
+from handlers.i18n import Markup, render
 from kisbot.clock import KST
+from kisbot.kis import Environment
 
 TELEGRAM_TEXT_LIMIT = 4096
 _SAFE_LIMIT = 4000  # room for the tags a split must close and reopen
@@ -49,6 +50,11 @@ def kst_time(moment: datetime, with_date: bool = False) -> str:
     """14:03:22 KST (or 2026-11-23 14:03 KST)."""
     local = moment.astimezone(KST)
     return local.strftime("%Y-%m-%d %H:%M KST" if with_date else "%H:%M:%S KST")
+
+
+def badge(locale: str, environment: Environment) -> Markup:
+    """[모의] or [실전]: which account a message is about."""
+    return render(locale, f"common.badge_{environment.value}")
 
 
 def escape(text: str) -> str:

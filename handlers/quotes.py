@@ -9,7 +9,7 @@ import handlers.texts.quotes  # noqa: F401  (registers the texts)
 from handlers.callbacks import AlertPrice, DailyPick, PricePick, PriceRefresh
 from handlers.choices import show_choices, show_picked
 from handlers.common import Buttons, Turn
-from handlers.format import arrow, kst_time, number, percent, signed, table, won
+from handlers.format import arrow, badge, kst_time, number, percent, signed, table, won
 from handlers.i18n import Markup
 from kisbot.charts import render_daily_chart
 from kisbot.kis import DailyBar, Environment
@@ -86,14 +86,9 @@ async def send_daily(turn: Turn, view: DailyView) -> None:
 # -- rendering ---------------------------------------------------------------------------
 
 
-def badge(turn: Turn, environment: Environment) -> Markup:
-    """[모의] or [실전]: which account the figures come from."""
-    return turn.t("common.badge_mock" if environment.is_mock else "common.badge_real")
-
-
 def heading(turn: Turn, security: Security, environment: Environment) -> Markup:
     """The badge, the name (when known) and the code."""
-    mark = badge(turn, environment)
+    mark = badge(turn.locale, environment)
     if security.name:
         return turn.t("quotes.heading", badge=mark, name=security.name, code=security.code)
     return turn.t("quotes.heading_code", badge=mark, code=security.code)

@@ -21,8 +21,8 @@ from handlers.callbacks import CancelOrder, OrderPick
 from handlers.choices import show_choices, show_picked
 from handlers.common import Context, Turn, core_of, locale_of
 from handlers.confirm import KindView, ask, register_view
+from handlers.format import badge
 from handlers.trading_views import (
-    badge,
     change_text,
     ending,
     order_line,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import handlers.texts.trading  # noqa: F401  (registers the texts)
 from handlers.common import Turn
-from handlers.format import kst_time, number, won
+from handlers.format import badge, kst_time, number, won
 from handlers.i18n import Markup, render
 from kisbot.confirmations import Intent
 from kisbot.core import Core
-from kisbot.kis import Environment, Side
+from kisbot.kis import Side
 from kisbot.orders import (
     MODIFY,
     ORDER,
@@ -143,11 +143,6 @@ def order_line(locale: str, line: OrderLine) -> str:
 async def _name(core: Core, code: str) -> str:
     name = await core.securities.name(code)
     return f"{name}({code})" if name else code
-
-
-def badge(locale: str, environment: Environment) -> Markup:
-    """모의/실전: which account a message is about."""
-    return render(locale, f"common.badge_{environment.value}")
 
 
 def _side(locale: str, side: Side | None) -> Markup:
