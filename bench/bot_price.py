@@ -258,7 +258,7 @@ def synthetic_directory(count: int) -> SymbolDirectory:
 async def part_rows(app: Application, user_id: int, count: int) -> list[Row]:
     """What one /price does besides the KIS call, each alone: its reads, its reply, the lookup."""
     services: Services = app.bot_data["services"]
-    database = services.database
+    accounts = app.bot_data["core"].accounts
     sandbox_names = await services.symbols.get()
     krx_sized = synthetic_directory(KRX_SIZE)
 
@@ -266,8 +266,8 @@ async def part_rows(app: Application, user_id: int, count: int) -> list[Row]:
         resolve_in(directory, CODE)
 
     calls: list[tuple[str, Call]] = [
-        ("part: users.locale", lambda: database.users.locale(user_id)),
-        ("part: credentials.get_active", lambda: database.credentials.get_active(user_id)),
+        # The one read of the user an update makes (language and active key), then the client.
+        ("part: accounts.client (the user read)", lambda: accounts.client(user_id)),
         ("part: bot.send_message", lambda: app.bot.send_message(user_id, "벤치")),
         (f"part: resolve code, {len(sandbox_names)} names", lambda: resolve(sandbox_names)),
         (f"part: resolve code, {KRX_SIZE} names", lambda: resolve(krx_sized)),

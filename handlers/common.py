@@ -99,7 +99,7 @@ class Turn:
 
         A status message shown meanwhile (a wait for KIS) is replaced by the first part.
         """
-        await self._status_shown()
+        await self.status_shown()
         parts = split_message(text)
         sent: Message | None = None
         for index, part in enumerate(parts):
@@ -167,7 +167,7 @@ class Turn:
 
         self._showing = asyncio.create_task(show(), name="token-wait-status")
 
-    async def _status_shown(self) -> None:
+    async def status_shown(self) -> None:
         """Let a status on its way arrive first, so the reply can replace it."""
         if self._showing is not None:
             showing, self._showing = self._showing, None
@@ -184,6 +184,15 @@ class Turn:
             return
         self.status = await self.context.bot.send_message(
             self.chat_id, text, parse_mode=ParseMode.HTML
+        )
+
+
+async def edit_message_at(context: Context, chat_id: int, message_id: int, text: str) -> None:
+    """Replace the text of a message the bot sent earlier (buttons go); quiet if Telegram will
+    not (deleted, too old, or unchanged)."""
+    with contextlib.suppress(TelegramError):
+        await context.bot.edit_message_text(
+            cut_message(text), chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
         )
 
 
@@ -255,7 +264,7 @@ async def run_turn(
     finally:
         if deadline is not None:
             deadline.cancel()
-        await turn._status_shown()
+        await turn.status_shown()
         await turn.answer()
         logger.info("user=%s %s outcome=%s", turn.user_id, label, outcome)
 

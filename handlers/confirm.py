@@ -8,19 +8,16 @@ engine's (kisbot.confirmations) decision, never this module's.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 import handlers.texts.confirm  # noqa: F401  (registers the texts)
 from handlers.callbacks import Confirm
-from handlers.common import Context, Turn, core_of, locale_of
-from handlers.i18n import Markup, render
+from handlers.common import Context, Turn, core_of, edit_message_at, locale_of
+from handlers.i18n import render
 from kisbot.confirmations import REFUSALS, Intent, Press, Verdict
 from kisbot.core import Core
 
@@ -109,11 +106,7 @@ async def expire_confirmations(context: Context) -> None:
             continue
         locale = await locale_of(core, intent.user_id)
         text = await _views[intent.kind].expired(core, locale, intent)
-        with contextlib.suppress(TelegramError):  # deleted, too old, or not modified
-            await context.bot.edit_message_text(
-                text, chat_id=intent.chat_id, message_id=intent.message_id,
-                parse_mode=ParseMode.HTML,
-            )  # fmt: skip
+        await edit_message_at(context, intent.chat_id, intent.message_id, text)
 
 
 def plain_ending(key: str) -> Ending:
@@ -131,6 +124,3 @@ async def _after_failure(turn: Turn, intent_id: str) -> None:
         on_failure = _views[intent.kind].on_failure
         if on_failure is not None:
             on_failure(turn.context.application, intent)
-
-
-__all__ = ["KindView", "Markup", "ask", "expire_confirmations", "on_press", "register_view"]

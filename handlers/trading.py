@@ -19,7 +19,7 @@ from telegram.ext import Application
 import handlers.texts.trading  # noqa: F401  (registers the texts)
 from handlers.callbacks import CancelOrder, OrderPick
 from handlers.choices import show_choices, show_picked
-from handlers.common import Context, Turn, core_of, locale_of
+from handlers.common import Context, Turn, core_of, edit_message_at, locale_of
 from handlers.confirm import KindView, ask, register_view
 from handlers.format import badge
 from handlers.trading_views import (
@@ -213,11 +213,7 @@ async def edit_settled(context: Context, core: Core, settled: Sequence[Settled])
         text = "\n".join(
             [await summary(core, locale, intent), await settled_note(core, locale, item)]
         )
-        with contextlib.suppress(TelegramError):  # deleted, too old, or not modified
-            await context.bot.edit_message_text(
-                text, chat_id=intent.chat_id, message_id=intent.message_id,
-                parse_mode=ParseMode.HTML,
-            )  # fmt: skip
+        await edit_message_at(context, intent.chat_id, intent.message_id, text)
 
 
 register_view(ORDER, _view("trading.button_ok", "trading.button_no", "trading.declined"))

@@ -60,8 +60,8 @@ class Reconciler:
         if intent_id is not None:
             unknown = [intent for intent in unknown if intent.id == intent_id]
         settled: list[Settled] = []
-        accounts = sorted({(i.user_id, i.environment) for i in unknown if i.environment})
-        for owner, environment in accounts:
+        owners = sorted({(i.user_id, i.environment) for i in unknown if i.environment})
+        for owner, environment in owners:
             group = [i for i in unknown if i.user_id == owner and i.environment is environment]
             try:
                 client = await self._accounts.client_for(owner, environment)
