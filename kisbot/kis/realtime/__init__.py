@@ -1,0 +1,5 @@
+"""Real time over KIS's WebSocket: one session per app key, typed events out. No SQL, no Telegram."""
+
+from kisbot.kis.realtime.events import Notice, NoticeKind, RealtimeEvent, Tick
+
+__all__ = ["Notice", "NoticeKind", "RealtimeEvent", "Tick"]
