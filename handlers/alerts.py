@@ -1,43 +1,25 @@
-"""/alert, /alerts, /unalert, the alert buttons, and the round that checks and delivers alerts.
+"""/alert, /alerts, /unalert, the alert buttons, and how a fired alert reads.
 
-One repeating JobQueue job per process (registered in handlers.jobs) runs `alert_round` every
-KISBOT_ALERT_INTERVAL seconds: the core checks the alerts, then this module sends what the
-outbox hands it. Rounds never overlap (a lock); APScheduler may start a second instance, which
-waits for the first and runs right after it, so a round that overruns stretches the next one
-instead of being dropped, and any more are coalesced rather than piled up.
+The round that checks alerts and delivers the outbox is in handlers.delivery.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
-
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
-from telegram.warnings import PTBDeprecationWarning
 
 import handlers.texts.alerts  # noqa: F401  (registers the texts)
 from handlers.callbacks import AlertPick, AlertPrice, AlertRemove
 from handlers.choices import show_choices, show_picked
-from handlers.common import Buttons, Context, Turn, core_of, keyboard, locale_of
+from handlers.common import Buttons, Turn
 from handlers.format import arrow, escape, kst_time, percent, won
 from handlers.i18n import Markup, render
-from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome
 from kisbot.alerts.messages import FiredAlert
 from kisbot.alerts.rules import AlertKind
 from kisbot.alerts.service import AlertChoices, AlertState, AlertView, CreatedAlert
-from kisbot.core import Core
 
 logger = logging.getLogger(__name__)
 
-ROUND_KEY = "alert_round"
 _LIST_BUTTONS = 40
 _BUTTONS_PER_ROW = 4
 
@@ -164,87 +146,3 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
         ]
     ]
     return text, buttons
-
-
-async def send_alert_message(bot: Bot, core: Core, message: AlertMessage) -> Attempt:
-    """One delivery attempt, rendered in the user's language now; says how it went."""
-    locale = await locale_of(core, message.user_id)
-    if message.fired is not None:
-        text, buttons = fired_text(locale, message.fired)
-    else:
-        text, buttons = Markup(escape(message.text)), []
-    if message.possible_repeat:  # its process died mid-send: it may have arrived already
-        text = Markup(f"{text}\n{render(locale, 'alerts.possible_repeat')}")
-    try:
-        await bot.send_message(
-            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
-        )
-    except Forbidden:
-        return Attempt(Outcome.BLOCKED, "Forbidden")
-    except BadRequest as error:
-        if "chat not found" in error.message.lower():
-            # The user deleted the chat or their account: like a block, hold it until they return.
-            return Attempt(Outcome.BLOCKED, "ChatNotFound")
-        return Attempt(Outcome.RETRY, "BadRequest")
-    except TimedOut:
-        # The request went out and no answer came: Telegram may have delivered it.
-        return Attempt(Outcome.RETRY, "TimedOut", maybe_delivered=True)
-    except RetryAfter as error:
-        with warnings.catch_warnings():  # PTB warns that retry_after becomes a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            wait = _seconds(error.retry_after)
-        return Attempt(Outcome.RETRY, "RetryAfter", wait)
-    except TelegramError as error:
-        return Attempt(Outcome.RETRY, type(error).__name__)
-    return Attempt(Outcome.SENT)
-
-
-@dataclass(slots=True)
-class AlertRound:
-    """This process's alert rounds: the lock that keeps them from overlapping, and how many
-    rounds (checks + delivery) have finished."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    rounds: int = 0
-
-
-def alert_round_state(application: Application) -> AlertRound:
-    """This process's alert round state (made on first use)."""
-    state = application.bot_data.get(ROUND_KEY)
-    if state is None:
-        state = application.bot_data[ROUND_KEY] = AlertRound()
-    return state
-
-
-async def alert_round(context: Context) -> None:
-    """The job: check the alerts, then deliver the outbox (also when the check failed)."""
-    core = core_of(context)
-    state = alert_round_state(context.application)
-    async with state.lock:
-        try:
-            await core.alerts.check(lambda: context.application.running)
-        except Exception as error:
-            logger.error("alert check failed: %s", type(error).__name__)
-        await _deliver(context.bot, core, lambda: context.application.running)
-        state.rounds += 1
-
-
-async def _deliver(bot: Bot, core: Core, keep_going: Callable[[], bool]) -> None:
-    try:
-        report = await core.alerts.deliver(
-            lambda message: send_alert_message(bot, core, message), keep_going
-        )
-    except Exception as error:  # the outbox keeps everything; the next round tries again
-        logger.error("alert delivery failed: %s", type(error).__name__)
-        return
-    if report.sent or report.retried or report.blocked:
-        logger.info(
-            "alert delivery: %d sent, %d to retry, %d held (blocked)",
-            report.sent,
-            report.retried,
-            report.blocked,
-        )
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

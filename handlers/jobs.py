@@ -10,9 +10,10 @@ import logging
 
 from telegram.ext import Application
 
-from handlers.alerts import alert_round
 from handlers.common import SETTINGS_KEY
 from handlers.confirm import expire_confirmations
+from handlers.delivery import DOORBELL_INTERVAL, alert_round, deliver_rung
+from handlers.notices import plan_subscriptions, watch_orders
 from handlers.trading import reconcile_leftovers
 from kisbot.config import Settings
 
@@ -22,10 +23,13 @@ ALERT_ROUND = "alert-round"
 EXPIRE_INTERVAL = 2.0  # seconds between sweeps for expired confirmations
 LEFTOVER_CHECK = 5.0  # after start: settle unknown outcomes left by an earlier run
 LEFTOVER_INTERVAL = 300.0  # and again every 5 minutes: cut-off submits appear only later
+ORDER_WATCH_INTERVAL = 3.0  # polling for fills of kisbot's open orders no WebSocket reports
+PLAN_INTERVAL = 1.0  # a change of keys or alerts reaches the WebSocket registrations this soon
 
 
 def register(application: Application) -> None:
-    """Schedule the alert round, the confirmation expiry sweep and the leftover reconciliation."""
+    """Schedule the alert round, the confirmation expiry sweep, the leftover reconciliation,
+    the order watch (fills by polling) and the doorbell (prompt delivery)."""
     queue = application.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is installed
         logger.warning("no JobQueue: alerts will not be checked, confirmations not expired")
@@ -46,4 +50,25 @@ def register(application: Application) -> None:
     )
     queue.run_repeating(
         reconcile_leftovers, LEFTOVER_INTERVAL, first=LEFTOVER_CHECK, name="reconcile"
+    )
+    queue.run_repeating(
+        watch_orders,
+        ORDER_WATCH_INTERVAL,
+        first=ORDER_WATCH_INTERVAL,
+        name="watch-orders",
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    queue.run_repeating(
+        plan_subscriptions,
+        PLAN_INTERVAL,
+        first=0.1,
+        name="plan-subscriptions",
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    queue.run_repeating(
+        deliver_rung,
+        DOORBELL_INTERVAL,
+        first=DOORBELL_INTERVAL,
+        name="doorbell",
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )

@@ -138,7 +138,8 @@ def _registered_text(turn: Turn, outcome: RegisterOutcome) -> Markup:
             active=env_name(turn, active) if active else "",
             word=outcome.environment.value,
         )
-    return Markup(f"{text}\n{follow}")
+    notices = turn.t(f"keys.notices_{outcome.notices.value}")
+    return Markup(f"{text}\n{follow}\n{notices}")
 
 
 def _key_summary(turn: Turn, environments: tuple[Environment, ...]) -> str:

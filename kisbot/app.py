@@ -108,7 +108,10 @@ async def _close(application: Application) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    application.bot_data.pop(CORE_KEY, None)
+    core = application.bot_data.pop(CORE_KEY, None)
+    if core is not None:
+        await core.realtime.aclose()
+        await core.notices.aclose()
     services = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
         await services.aclose()

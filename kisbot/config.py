@@ -39,6 +39,9 @@ _EXPECTED = {
     "kis_mock_rate": "calls per second, a number >= 0 (0 = no client limit), such as 1",
     "kis_timeout": "a number of seconds greater than 0, such as 10",
     "symbols_url": "an http(s) URL of the folder holding kospi_code.mst.zip",
+    "kis_real_ws_url": "a ws(s) URL such as ws://ops.koreainvestment.com:21000",
+    "kis_mock_ws_url": "a ws(s) URL such as ws://ops.koreainvestment.com:31000",
+    "realtime": "true or false",
 }
 _SECRETS = {"telegram_token", "master_key", "webhook_secret"}
 
@@ -77,11 +80,21 @@ class Settings(BaseSettings):
     kis_mock_rate: float = Field(default=1.0, ge=0)
     kis_timeout: float = Field(default=10.0, gt=0)
     symbols_url: str = "https://new.real.download.dws.co.kr/common/master"
+    kis_real_ws_url: str = "ws://ops.koreainvestment.com:21000"
+    kis_mock_ws_url: str = "ws://ops.koreainvestment.com:31000"
+    realtime: bool = True
 
     @field_validator("telegram_api_url", "kis_real_url", "kis_mock_url", "symbols_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _check_http_url(value)
+
+    @field_validator("kis_real_ws_url", "kis_mock_ws_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("not a ws(s) URL")
+        return value.rstrip("/")
 
     @field_validator("webhook_url")
     @classmethod

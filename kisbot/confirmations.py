@@ -60,6 +60,9 @@ class Intent:
     msg1: str = ""
     expires_at: datetime | None = None
     claimed_at: datetime | None = None
+    progress: str = ""  # what KIS said of the submitted order since (kisbot.notices)
+    filled_quantity: int = 0
+    created_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Confirmation) -> Intent:
@@ -81,6 +84,9 @@ class Intent:
             msg1=row.msg1 or "",
             expires_at=_aware(row.expires_at),
             claimed_at=_aware(row.claimed_at),
+            progress=row.progress or "",
+            filled_quantity=row.filled_quantity or 0,
+            created_at=_aware(row.created_at),
         )
 
 
@@ -215,6 +221,20 @@ class Confirmations:
     async def order_numbers(self, user_id: int) -> set[str]:
         """KIS order numbers the user's intents hold already (leading zeros dropped)."""
         return {number.lstrip("0") for number in await self._repo.order_numbers(user_id)}
+
+    async def submitted_since(
+        self, kinds: tuple[str, ...], since: datetime, *, unfinished: tuple[str, ...] | None = None
+    ) -> list[Intent]:
+        """Submitted intents of these kinds made since then (with `unfinished`: whose progress
+        is none of those), oldest first."""
+        rows = await self._repo.submitted_since(kinds, since, unfinished=unfinished)
+        return [Intent.from_row(row) for row in rows]
+
+    async def advance_progress(
+        self, intent_id: str, progress: str, filled_quantity: int, finals: tuple[str, ...]
+    ) -> bool:
+        """Record a submitted intent's later progress, forward only; True if it changed."""
+        return await self._repo.advance_progress(intent_id, progress, filled_quantity, finals)
 
     async def _owned(self, intent_id: str, user_id: int) -> Intent | Press:
         row = await self._repo.get(intent_id)

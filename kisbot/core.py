@@ -16,7 +16,10 @@ Where to find a behaviour:
     keys, /mode, /forget, a user's KIS client    kisbot/accounts/        Accounts
     /price, /daily, /balance                     kisbot/market.py        Market
     /buy, /sell, /cancel, /modify, /orders       kisbot/orders/          Orders
-    /alert, /alerts, /unalert, checks, outbox    kisbot/alerts/          Alerts
+    /alert, /alerts, /unalert, checks            kisbot/alerts/          Alerts
+    fill notices (WebSocket or polling)          kisbot/notices/         Notices
+    what each key's WebSocket subscribes to      kisbot/subscriptions.py Subscriptions
+    sending what the outbox holds                kisbot/delivery.py      deliver_due, Doorbell
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ from kisbot.accounts import Accounts
 from kisbot.alerts.engine import AlertEngine
 from kisbot.alerts.service import Alerts
 from kisbot.confirmations import Confirmations
+from kisbot.delivery import Doorbell
 from kisbot.market import Market
+from kisbot.notices import Notices
 from kisbot.orders import Orders, Reconciler
 from kisbot.securities import Securities
 from kisbot.services import Services
+from kisbot.subscriptions import Subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,9 @@ class Core:
     market: Market
     orders: Orders
     alerts: Alerts
+    notices: Notices
+    realtime: Subscriptions
+    doorbell: Doorbell  # rung when a message was queued that should go out now
     default_locale: str
 
 
@@ -61,6 +70,7 @@ def build_core(services: Services) -> Core:
         services.kis,
         confirmations,
         database.forget_user,
+        realtime=settings.realtime,
     )
     reconciler = Reconciler(confirmations, accounts, clock, submit_timeout=settings.kis_timeout)
     engine = AlertEngine(
@@ -71,12 +81,37 @@ def build_core(services: Services) -> Core:
         clock,
         market_hours_only=settings.market_hours_only,
     )
+    doorbell = Doorbell()
+    notices = Notices(
+        database.outbox,
+        confirmations,
+        accounts,
+        database.alerts.chat_ids,
+        services.calendar,
+        clock,
+        market_hours_only=settings.market_hours_only,
+        on_queued=doorbell.ring,
+    )
+    hub_factory = services.kis.realtime if settings.realtime else None
+    realtime = Subscriptions(hub_factory, accounts, engine, notices)
+    alerts = Alerts(database.alerts, database.outbox, accounts, securities, engine, clock)
+
+    def alert_fired() -> None:  # deliver it now; the codes worth ticks may have changed
+        doorbell.ring()
+        realtime.nudge()
+
+    engine.on_fired = alert_fired
+    alerts.on_changed = realtime.nudge
+    accounts.on_keys_changed(realtime.nudge)
     return Core(
         accounts=accounts,
         securities=securities,
         confirmations=confirmations,
         market=Market(accounts, securities),
         orders=Orders(accounts, securities, confirmations, reconciler),
-        alerts=Alerts(database.alerts, database.outbox, accounts, securities, engine, clock),
+        alerts=alerts,
+        notices=notices,
+        realtime=realtime,
+        doorbell=doorbell,
         default_locale=settings.locale,
     )

@@ -4,11 +4,15 @@ from handlers.i18n import register
 
 _KO_FORM = (
     "\n올바른 형식 (개인 대화에서):\n<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code>\n"
-    "마지막 단어는 mock(모의투자, 생략 시 기본값) 또는 real(실전투자)입니다."
+    "넷째 단어는 mock(모의투자, 생략 시 기본값) 또는 real(실전투자)입니다. "
+    "HTS/MTS 주문까지 실시간 체결 알림을 받으려면 그 뒤에 HTS ID(한국투자증권 로그인 ID)를 붙입니다: "
+    "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock HTS_ID</code>"
 )
 _EN_FORM = (
     "\nThe right form (in a private chat):\n<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code>\n"
-    "The last word is mock (the default when left out) or real."
+    "The fourth word is mock (the default when left out) or real. For real-time fill notices, "
+    "including orders placed in the HTS/MTS apps, add your HTS ID (your KIS login ID) after it: "
+    "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock HTS_ID</code>"
 )
 _KO_MODE = (
     "\n사용법: <code>/mode</code> (현재 상태), <code>/mode mock</code>, <code>/mode real</code>"
@@ -26,6 +30,13 @@ register(
             "setkey_account": "계좌번호는 12345678-01 처럼 숫자 8자리와 2자리로 적습니다."
             + _KO_FORM,
             "setkey_environment": "환경은 mock 또는 real 이어야 합니다." + _KO_FORM,
+            "setkey_hts_id": "HTS ID는 한국투자증권 로그인 ID입니다 (영문과 숫자, 2~20자)."
+            + _KO_FORM,
+            "notices_realtime": "🔔 체결 알림: 실시간 (HTS ID 등록). HTS/MTS에서 낸 주문도 알려드립니다.",
+            "notices_polling": "🔔 체결 알림: kisbot으로 낸 주문은 몇 초마다 확인해 알려드립니다. "
+            "HTS/MTS 주문까지 실시간으로 받으려면 HTS ID를 붙여 다시 등록하세요.",
+            "notices_polling_only": "🔔 체결 알림: 이 봇은 실시간 연결을 쓰지 않아 (KISBOT_REALTIME=false) "
+            "kisbot으로 낸 주문만 몇 초마다 확인해 알려드립니다.",
             "deleted_note": "🔒 키가 담긴 메시지는 삭제했습니다.",
             "not_deleted": "⚠️ 키가 담긴 메시지를 삭제하지 못했습니다. 직접 삭제해 주세요.",
             "group_refused": "🔒 키는 봇과의 개인 대화에서만 등록할 수 있습니다: @{bot}\n"
@@ -89,6 +100,13 @@ register(
             "setkey_account": "The account number is 8 digits and 2 digits, like 12345678-01."
             + _EN_FORM,
             "setkey_environment": "The environment must be mock or real." + _EN_FORM,
+            "setkey_hts_id": "The HTS ID is your KIS login ID (letters and digits, 2 to 20)."
+            + _EN_FORM,
+            "notices_realtime": "🔔 Fill notices: real time (HTS ID given), also for orders placed in the HTS/MTS apps.",
+            "notices_polling": "🔔 Fill notices: orders placed through kisbot are checked every few seconds. "
+            "For real-time notices of every order, register again with your HTS ID at the end.",
+            "notices_polling_only": "🔔 Fill notices: this bot runs without real time (KISBOT_REALTIME=false), "
+            "so orders placed through kisbot are checked every few seconds.",
             "deleted_note": "🔒 I deleted the message with your key.",
             "not_deleted": "⚠️ I could not delete the message with your key. Please delete it.",
             "group_refused": "🔒 Keys can only be registered in a private chat with me: @{bot}\n"
@@ -154,7 +172,7 @@ register(
     {
         "ko": {
             "setkey.menu": "KIS 키 등록 (개인 대화에서만)",
-            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code> — KIS 키 등록 (개인 대화에서만, mock 또는 real)",
+            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock [HTS_ID]</code> — KIS 키 등록 (개인 대화에서만, mock 또는 real; HTS ID를 붙이면 실시간 체결 알림)",
             "mode.menu": "모의/실전 계좌 전환",
             "mode.help": "<code>/mode real</code> — 모의/실전 계좌 전환 (<code>/mode</code> 만 쓰면 상태)",
             "forget.menu": "내 정보 모두 삭제",
@@ -162,7 +180,7 @@ register(
         },
         "en": {
             "setkey.menu": "Register a KIS key (private chat only)",
-            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock</code> — register a KIS key (private chat only; mock or real)",
+            "setkey.help": "<code>/setkey APP_KEY APP_SECRET 12345678-01 mock [HTS_ID]</code> — register a KIS key (private chat only; mock or real; with your HTS ID, real-time fill notices)",
             "mode.menu": "Switch between mock and real",
             "mode.help": "<code>/mode real</code> — switch between mock and real (<code>/mode</code> shows)",
             "forget.menu": "Delete all my data",

@@ -15,6 +15,14 @@ class Verification(StrEnum):
     REFUSED = "refused"  # KIS refused the key; nothing stored
 
 
+class NoticeMode(StrEnum):
+    """How a stored key's fill notices reach its user."""
+
+    REALTIME = "realtime"  # KIS's WebSocket, with the HTS ID: every order, within seconds
+    POLLING = "polling"  # no HTS ID: kisbot's own orders, read every few seconds
+    POLLING_ONLY = "polling_only"  # an HTS ID, but KISBOT_REALTIME=false on this bot
+
+
 @dataclass(frozen=True, slots=True)
 class RegisterOutcome:
     verification: Verification
@@ -22,6 +30,7 @@ class RegisterOutcome:
     masked_account: str
     active: bool  # this key is the one commands use now
     active_environment: Environment | None
+    notices: NoticeMode = NoticeMode.POLLING
     msg_cd: str = ""
     msg1: str = ""
 

@@ -24,6 +24,7 @@ from kisbot.accounts.models import (
     ForgetRequest,
     ModeChange,
     ModeOutcome,
+    NoticeMode,
     RegisteredKey,
     RegisterOutcome,
     SwitchedReal,
@@ -61,6 +62,7 @@ class Accounts:
         *,
         verify_timeout: float = VERIFY_TIMEOUT,
         revoke_timeout: float = REVOKE_TIMEOUT,
+        realtime: bool = True,
     ) -> None:
         self._users = users
         self._credentials = credentials
@@ -70,6 +72,8 @@ class Accounts:
         self._erase_user = erase_user
         self._verify_timeout = verify_timeout
         self._revoke_timeout = revoke_timeout
+        self._realtime = realtime
+        self._key_listeners: list[Callable[[], None]] = []
         confirmations.register(SWITCH_REAL, self._execute_switch_real)
         confirmations.register(FORGET, self._execute_forget)
 
@@ -91,6 +95,14 @@ class Accounts:
         """Each user's active client, read in one query (users without a usable key left out)."""
         credentials = await self._credentials.active_for(user_ids)
         return {user_id: self._kis.client(c) for user_id, c in credentials.items()}
+
+    async def notice_keys(self) -> list[tuple[int, Credential]]:
+        """Every stored key with an HTS ID, and its user: the keys fill notices come on."""
+        return await self._credentials.with_hts_id()
+
+    def on_keys_changed(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after any key is stored or deleted (real-time sessions follow)."""
+        self._key_listeners.append(listener)
 
     # -- who the user is --------------------------------------------------------------------
 
@@ -143,6 +155,7 @@ class Accounts:
         if refusal is None:
             await self._credentials.put(user_id, credential)
             self._changed(user_id)
+            self._keys_changed()
             logger.info(
                 "user=%s stored a %s key (%s)", user_id, credential.environment, verification
             )
@@ -153,9 +166,15 @@ class Accounts:
             credential.account.masked,
             refusal is None and active is credential.environment,
             active,
+            self._notice_mode(credential),
             refusal.msg_cd if refusal else "",
             refusal.msg1 if refusal else "",
         )
+
+    def _notice_mode(self, credential: Credential) -> NoticeMode:
+        if not credential.hts_id:
+            return NoticeMode.POLLING
+        return NoticeMode.REALTIME if self._realtime else NoticeMode.POLLING_ONLY
 
     # -- /mode ------------------------------------------------------------------------------
 
@@ -203,6 +222,7 @@ class Accounts:
         outcomes = await asyncio.gather(*(self._revoke(user_id, env) for env in environments))
         await self._erase_user(user_id)
         self._changed(user_id)
+        self._keys_changed()
         logger.info("user=%s forgotten", user_id)
         return ForgetReport(
             environments,
@@ -224,6 +244,10 @@ class Accounts:
         if readings is not None:
             readings[user_id] = user
         return user
+
+    def _keys_changed(self) -> None:
+        for listener in self._key_listeners:
+            listener()
 
     @staticmethod
     def _changed(user_id: int) -> None:

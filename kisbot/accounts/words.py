@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kisbot.kis import Account, Credential, Environment
@@ -15,6 +16,8 @@ _ENVIRONMENT_WORDS = {
     "실전": Environment.REAL,
     "실전투자": Environment.REAL,
 }
+# A KIS login ID: letters and digits (KIS allows a few marks too); never echoed back.
+_HTS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,19}$")
 _LOCALE_WORDS = {"ko": "ko", "kr": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
 
 
@@ -29,7 +32,10 @@ def parse_environment(word: str) -> Environment | None:
 
 
 def parse_setkey(words: Sequence[str]) -> Credential:
-    """The credential in `/setkey APP_KEY APP_SECRET 12345678-01 [mock|real]`.
+    """The credential in `/setkey APP_KEY APP_SECRET 12345678-01 [mock|real] [HTS_ID]`.
+
+    The HTS ID comes after the environment, which must then be written out: a fourth word
+    is always the environment, so a mistyped `real` is never taken for an HTS ID.
 
     Problems never repeat what was typed: any word may be a secret in the wrong place.
     """
@@ -37,13 +43,16 @@ def parse_setkey(words: Sequence[str]) -> Credential:
         raise Problem("keys.setkey_usage")
     if len(words) < 3:
         raise Problem("keys.setkey_missing")
-    if len(words) > 4:
+    if len(words) > 5:
         raise Problem("keys.setkey_too_many")
     try:
         account = Account.parse(words[2])
     except ValueError:
         raise Problem("keys.setkey_account") from None
-    environment = parse_environment(words[3]) if len(words) == 4 else Environment.MOCK
+    environment = parse_environment(words[3]) if len(words) >= 4 else Environment.MOCK
     if environment is None:
         raise Problem("keys.setkey_environment")
-    return Credential(words[0], words[1], account, environment)
+    hts_id = words[4] if len(words) == 5 else None
+    if hts_id is not None and not _HTS_ID.match(hts_id):
+        raise Problem("keys.setkey_hts_id")
+    return Credential(words[0], words[1], account, environment, hts_id=hts_id)

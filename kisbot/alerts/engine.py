@@ -1,11 +1,17 @@
-"""One alert tick: load what to watch, fetch each code once per app key, fire, re-arm.
+"""Alert checks: a round polls every code once per app key; a WebSocket tick checks one code.
+
+A round (`tick`) loads what to watch, fetches each code once per app key, fires and re-arms.
+Between rounds, trades KIS streams over the WebSocket (`on_tick`) are checked against the
+alerts on their code, held in memory from the last round; codes with a live tick registration
+are left out of the rounds' fetches. Both fire through the same conditional UPDATE, so a tick
+and a poll never both fire an alert.
 
 The alerts table is the truth; a tick only reads it and moves rows with conditional UPDATEs,
 so two bot processes sharing one PostgreSQL fire each alert once. Quotes are read at background
 priority through the per-key limiter (a user's own command on the same key goes first): 30
 codes a call with the multi-quote API for real keys, one call a code for mock keys (which lack
 it). A key whose credential fails is logged and skipped; the others go on. Delivery of the
-queued messages is separate (`kisbot.alerts.delivery`), so a send failure never blocks a tick.
+queued messages is separate (`kisbot.delivery`), so a send failure never blocks a tick.
 """
 
 from __future__ import annotations
@@ -13,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from kisbot.accounts import Accounts
 from kisbot.alerts import rules
@@ -22,6 +29,7 @@ from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
 from kisbot.kis import KisAuthError, KisError, Priority, Quote
 from kisbot.kis.client import MULTI_QUOTE_MAX, KisClient
+from kisbot.kis.realtime import Tick
 from kisbot.market_hours import KrxCalendar
 from kisbot.securities import Securities
 from kisbot.store.repos import AlertRepo
@@ -75,6 +83,13 @@ class AlertEngine:
         self._market_hours_only = market_hours_only
         self._lock = asyncio.Lock()
         self._keep_going: Callable[[], bool] = _always
+        # What ticks are checked against, as of the last round: alerts by code, their users'
+        # chats, and the last price seen of each code (to rank codes by nearness).
+        self._by_code: dict[str, list[WatchedAlert]] = {}
+        self._chats: dict[int, int] = {}
+        self._prices: dict[str, tuple[int, int]] = {}
+        self._live_codes: Callable[[], Collection[str]] = frozenset
+        self.on_fired: Callable[[], None] = _nothing
 
     async def tick(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
         """Check every watched alert once (nothing is fetched while KRX is closed).
@@ -103,21 +118,82 @@ class AlertEngine:
             return TickReport(market_closed=True)
         alerts = await self._repo.list_watched()
         report = TickReport(alerts=len(alerts))
-        if not alerts:
+        chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
+        self._index(alerts, chats)
+        live = set(self._live_codes())
+        polled = [alert for alert in alerts if alert.code not in live]
+        if not polled:
             return report
-        groups = await self._group(alerts)
+        groups = await self._group(polled)
         report.keys = len(groups)
         report.codes = sum(len(group.codes) for group in groups.values())
         fetched = await self._fetch_all(list(groups.values()))
-        chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
         for group, (quotes, calls, failed) in zip(groups.values(), fetched, strict=True):
             report.calls += calls
             report.failed_keys += failed
             for alert in group.alerts:
                 quote = quotes.get(alert.code)
                 if quote is not None:
-                    await self._evaluate(alert, quote, chats, report)
+                    prev_close = quote.prev_close or alert.reference_price or 0
+                    self._prices[alert.code] = (quote.price, prev_close)
+                    await self._evaluate(alert, quote.price, prev_close, quote.name, report)
         return report
+
+    # -- ticks from the WebSocket -----------------------------------------------------------
+
+    def follow_live_codes(self, live_codes: Callable[[], Collection[str]]) -> None:
+        """Leave codes `live_codes()` names out of rounds: their ticks arrive by themselves."""
+        self._live_codes = live_codes
+
+    async def on_tick(self, tick: Tick) -> int:
+        """Check the alerts on the tick's code against its price; how many fired.
+
+        An alert a tick fires (or re-arms, or tries to) leaves the in-memory index until the
+        next round reloads it, so a burst of ticks makes one UPDATE per alert, not one per tick.
+        """
+        self._prices[tick.code] = (tick.price, tick.prev_close)
+        alerts = self._by_code.get(tick.code)
+        if not alerts:
+            return 0
+        report = TickReport()
+        for alert in list(alerts):
+            prev_close = tick.prev_close or alert.reference_price or 0
+            if await self._evaluate(alert, tick.price, prev_close, None, report):
+                alerts.remove(alert)
+        if report.fired:
+            logger.info("alert tick %s: %d fired", tick.code, report.fired)
+        return report.fired
+
+    async def nearest_codes(self, user_ids: Collection[int] | None = None) -> list[str]:
+        """Codes watched by these users' alerts (all users by default), nearest to firing first
+        (as of the last price seen); codes with no price yet come last."""
+        nearest: dict[str, Decimal] = {}
+        far = Decimal(10)
+        for code, alerts in self._by_code.items():
+            for alert in alerts:
+                if user_ids is not None and alert.user_id not in user_ids:
+                    continue
+                price, prev_close = self._prices.get(code, (0, 0))
+                gap = rules.distance(
+                    alert.kind, alert.threshold, price, prev_close or alert.reference_price or 0
+                )
+                nearest[code] = min(nearest.get(code, far), far if gap is None else gap)
+        return sorted(nearest, key=lambda code: (nearest[code], code))
+
+    async def watching_users(self) -> set[int]:
+        """The users whose alerts ticks are checked for (as of the last load)."""
+        return {alert.user_id for alerts in self._by_code.values() for alert in alerts}
+
+    async def reload(self) -> None:
+        """Reload the alerts ticks are checked against (an alert was added or removed)."""
+        alerts = await self._repo.list_watched()
+        self._index(alerts, await self._repo.chat_ids(alert.user_id for alert in alerts))
+
+    def _index(self, alerts: list[WatchedAlert], chats: dict[int, int]) -> None:
+        by_code: dict[str, list[WatchedAlert]] = {}
+        for alert in alerts:
+            by_code.setdefault(alert.code, []).append(alert)
+        self._by_code, self._chats = by_code, chats
 
     async def _group(self, alerts: list[WatchedAlert]) -> dict[KeyId, _KeyGroup]:
         """Alerts by the app key that will poll them (each user's active credential)."""
@@ -209,41 +285,45 @@ class AlertEngine:
     async def _evaluate(
         self,
         alert: WatchedAlert,
-        quote: Quote,
-        chats: dict[int, int],
+        price: int,
+        prev_close: int,
+        name: str | None,
         report: TickReport,
-    ) -> None:
+    ) -> bool:
+        """Fire or re-arm the alert if the price says so; True if its row was written to."""
         kind, threshold = alert.kind, alert.threshold
-        prev_close = quote.prev_close or alert.reference_price or 0
         if alert.state == "fired":
-            if rules.has_reset(kind, threshold, quote.price, prev_close):
+            if rules.has_reset(kind, threshold, price, prev_close):
                 report.rearmed += await self._repo.rearm_fired(alert.id)
-            return
+                return True
+            return False
         now = self._clock.now()
-        if not rules.condition_holds(kind, threshold, quote.price, prev_close):
-            return
+        if not rules.condition_holds(kind, threshold, price, prev_close):
+            return False
         if not rules.cooled_down(alert.last_fired_at, alert.cooldown_seconds, now):
-            return
+            return False
         fired = FiredAlert(
             number=alert.number,
             code=alert.code,
-            name=quote.name or await self._securities.name(alert.code),
+            name=name or await self._securities.name(alert.code),
             kind=kind,
             threshold=threshold,
-            price=quote.price,
+            price=price,
             prev_close=prev_close,
             repeat=alert.repeat,
             fired_at=now,
         )
         message = await self._repo.fire(
             alert.id,
-            chats.get(alert.user_id, alert.user_id),
+            self._chats.get(alert.user_id, alert.user_id),
             fired.plain_text(),
             payload=fired.to_json(),
             seen_fired_at=alert.last_fired_at,
         )
         if message is not None:
             report.fired += 1
+            self.on_fired()
+        return True
 
 
 def _log_failure(error: KisError) -> bool:
@@ -261,3 +341,7 @@ def _log_failure(error: KisError) -> bool:
 
 def _always() -> bool:
     return True
+
+
+def _nothing() -> None:
+    return None

@@ -183,3 +183,11 @@ def cooled_down(last_fired_at: datetime | None, cooldown_seconds: int, now: date
     if last_fired_at is None:
         return True
     return now - last_fired_at >= timedelta(seconds=cooldown_seconds)
+
+
+def distance(kind: str, threshold: Decimal, price: int, prev_close: int) -> Decimal | None:
+    """How far the price is from firing the alert, as a fraction of the price (0 = there)."""
+    target = target_price(kind, threshold, prev_close)
+    if target is None or price <= 0:
+        return None
+    return abs(Decimal(price) - target) / price

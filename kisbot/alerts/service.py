@@ -19,10 +19,10 @@ from enum import StrEnum
 
 from kisbot.accounts import Accounts
 from kisbot.alerts import rules
-from kisbot.alerts.delivery import DeliveryReport, Sender, deliver_due, resume_user
 from kisbot.alerts.engine import AlertEngine, TickReport
 from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
+from kisbot.delivery import DeliveryReport, Sender, deliver_due, resume_user
 from kisbot.kis import KisClient, Quote
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities
@@ -88,6 +88,7 @@ class Alerts:
         self._securities = securities
         self._engine = engine
         self._clock = clock
+        self.on_changed: Callable[[], None] = lambda: None  # an alert was added or removed
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -121,6 +122,7 @@ class Alerts:
             repeat=request.repeat,
             cooldown_seconds=int(rules.REPEAT_COOLDOWN.total_seconds()) if request.repeat else 0,
         )
+        self.on_changed()
         holds = rules.condition_holds(alert.kind, alert.threshold, quote.price, quote.prev_close)
         name = quote.name or await self._securities.name(alert.code)
         return CreatedAlert(_view(alert, name), quote, holds)
@@ -142,6 +144,7 @@ class Alerts:
         """Delete the user's alert with this short id; Problem alerts.no_such if there is none."""
         if not await self._repo.delete(user_id, number):
             raise Problem("alerts.no_such", number=number)
+        self.on_changed()
 
     async def resume(self, user_id: int) -> int:
         """Re-activate alerts paused while the user had blocked the bot; how many."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 _ACCOUNT = re.compile(r"^(\d{8})-?(\d{2})$")
@@ -63,6 +63,8 @@ class Credential:
     app_secret: str
     account: Account
     environment: Environment = Environment.MOCK
+    # The KIS (HTS) login ID: the WebSocket's key for this customer's fill notices.
+    hts_id: str | None = field(default=None, repr=False)
 
     @property
     def key_id(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kisbot.store.models import AccessTokenRow, CredentialRow
+from kisbot.store.models import AccessTokenRow, ApprovalKeyRow, CredentialRow
 from kisbot.store.repos.credentials import decrypt_row, encrypt_into
 from kisbot.store.token_store import token_owner
 from kisbot.store.vault import Vault
@@ -25,7 +25,8 @@ async def rotate_secrets(
     """Re-encrypt credentials and tokens with the vault's first key, in one transaction.
 
     Everything is decrypted before anything is written, so a secret the keys cannot read
-    raises a VaultError and leaves the database as it was. Token rows are re-keyed under the
+    raises a VaultError and leaves the database as it was. WebSocket approval keys are dropped
+    (reissued when next needed). Token rows are re-keyed under the
     first key's lookup hash when their app key is known from a credential.
     """
     async with sessions.begin() as session:
@@ -61,4 +62,7 @@ async def rotate_secrets(
             delete(AccessTokenRow), execution_options={"synchronize_session": False}
         )
         session.add_all(replacements.values())
+        # Approval keys are reissued at no cost to the user (no KakaoTalk message, 1/s): drop
+        # them rather than carry ciphertexts of the old key along.
+        await session.execute(delete(ApprovalKeyRow))
     return RotationResult(credentials=len(credential_rows), tokens=len(replacements))

@@ -3,8 +3,8 @@ user blocked the bot, released when they come back."""
 
 from __future__ import annotations
 
-from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, deliver_due, resume_user
 from kisbot.clock import ManualClock
+from kisbot.delivery import Attempt, Outcome, PushMessage, deliver_due, resume_user
 from tests.store.conftest import Opener
 
 USER = 601
@@ -17,7 +17,7 @@ class ScriptedSender:
         self.outcomes = list(outcomes)
         self.sent: list[int] = []
 
-    async def __call__(self, message: AlertMessage) -> Attempt:
+    async def __call__(self, message: PushMessage) -> Attempt:
         self.sent.append(message.id)
         return self.outcomes.pop(0) if self.outcomes else Attempt(Outcome.SENT)
 
@@ -44,7 +44,7 @@ async def test_a_send_that_timed_out_is_retried_marked_as_a_possible_repeat(
     refused = await db.outbox.enqueue(USER, USER, "refused")
     repeats: list[bool] = []
 
-    async def send(message: AlertMessage) -> Attempt:
+    async def send(message: PushMessage) -> Attempt:
         repeats.append(message.possible_repeat)
         if len(repeats) == 1:  # the request went out; no answer came
             return Attempt(Outcome.RETRY, "TimedOut", maybe_delivered=True)

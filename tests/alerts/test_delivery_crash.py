@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, Sender, deliver_due
 from kisbot.clock import ManualClock
+from kisbot.delivery import Attempt, Outcome, PushMessage, Sender, deliver_due
 from kisbot.store.database import Database
 from tests.store.conftest import Opener
 
@@ -38,7 +38,7 @@ class Telegram:
 def sender(telegram: Telegram, *, die_on: int | None = None, before_send: bool = False) -> Sender:
     """Telegram takes each message; the process dies on `die_on`, before or after its send."""
 
-    async def send(message: AlertMessage) -> Attempt:
+    async def send(message: PushMessage) -> Attempt:
         if message.id == die_on and before_send:
             raise ProcessDied
         telegram.received.append((message.id, message.possible_repeat))
@@ -110,7 +110,7 @@ async def test_a_repeat_that_fails_keeps_its_note_until_delivered(
     with pytest.raises(ProcessDied):
         await deliver_due(dying.outbox, dying.alerts, sender(telegram, die_on=first), clock)
 
-    async def network_down(message: AlertMessage) -> Attempt:
+    async def network_down(message: PushMessage) -> Attempt:
         return Attempt(Outcome.RETRY, "NetworkError")
 
     assert (
@@ -133,7 +133,7 @@ async def test_a_message_in_flight_is_not_sent_by_another_live_process(
     telegram = Telegram()
     others_while_in_flight: list[int] = []
 
-    async def slow_send(message: AlertMessage) -> Attempt:
+    async def slow_send(message: PushMessage) -> Attempt:
         # The other process runs a whole round while this send waits for Telegram's answer.
         others_while_in_flight.append(
             (await deliver_due(other.outbox, other.alerts, sender(telegram), clock)).sent

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import httpx
 
 from kisbot.accounts import Accounts
-from kisbot.alerts.delivery import AlertMessage, Attempt, Outcome, deliver_due
 from kisbot.alerts.engine import AlertEngine
 from kisbot.clock import Clock, ManualClock
 from kisbot.confirmations import Confirmations
+from kisbot.delivery import Attempt, Outcome, PushMessage, deliver_due
 from kisbot.kis import Account, Credential, Environment, KisService, Priority
 from kisbot.market_hours import KrxCalendar
 from kisbot.sandbox import Sandbox
@@ -126,7 +126,7 @@ async def test_two_processes_fire_each_alert_once(
     # Delivery is once too: the two processes, delivering together, send each message once.
     sent: list[int] = []
 
-    async def send(message: AlertMessage) -> Attempt:
+    async def send(message: PushMessage) -> Attempt:
         sent.append(message.id)
         await asyncio.sleep(0)  # let the other process run while this send is in flight
         return Attempt(Outcome.SENT)

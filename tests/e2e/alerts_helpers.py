@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.alerts import ROUND_KEY
 from handlers.callbacks import AlertPrice, decode
+from handlers.delivery import ROUND_KEY
 from kisbot.chat.models import Message, User
 from tests.e2e.harness import BotHarness
 

@@ -79,6 +79,8 @@ class BotHarness:
             "KISBOT_KIS_MOCK_RATE": "0",
             "KISBOT_MARKET_HOURS_ONLY": "false",
             "KISBOT_ALERT_INTERVAL": "3600",
+            # The WebSocket's own tests turn it on; the rest run on polling, as before it.
+            "KISBOT_REALTIME": "false",
             **self.extra_env,
         }
 
@@ -140,12 +142,16 @@ class BotHarness:
         return answer.text or ""
 
     async def register_key(
-        self, user: User, environment: Environment = Environment.MOCK
+        self, user: User, environment: Environment = Environment.MOCK, *, hts_id: str | None = None
     ) -> Credential:
         """Store a sandbox credential for `user` directly in the store (no /setkey round trip)."""
         account = Account.parse(f"5{next(_accounts):07d}-01")
         credential = Credential(
-            f"APPKEY{user.id}{environment.value}", f"SECRET{user.id}", account, environment
+            f"APPKEY{user.id}{environment.value}",
+            f"SECRET{user.id}",
+            account,
+            environment,
+            hts_id=hts_id,
         )
         await self.services.database.credentials.put(user.id, credential)
         return credential

@@ -59,7 +59,8 @@ def dead_url() -> str:
         (["k", "s", "5001234-01"], "keys.setkey_account"),
         (["k", "s", "50012345-1"], "keys.setkey_account"),
         (["k", "s", "50012345-01", "demo"], "keys.setkey_environment"),
-        (["k", "s", "50012345-01", "mock", "x"], "keys.setkey_too_many"),
+        (["k", "s", "50012345-01", "mock", "x"], "keys.setkey_hts_id"),
+        (["k", "s", "50012345-01", "mock", "htsid", "x"], "keys.setkey_too_many"),
     ],
 )
 def test_malformed_setkey_names_the_problem_without_echoing(words: list[str], key: str) -> None:
@@ -394,7 +395,8 @@ MALFORMED = [
     ("/setkey akey asecret", "빠진 부분", True),
     ("/setkey akey asecret 1234-01", "숫자 8자리와 2자리", True),
     ("/setkey akey asecret 12345678-01 paper", "mock 또는 real", True),
-    ("/setkey akey asecret 12345678-01 mock more", "너무 많습니다", True),
+    ("/setkey akey asecret 12345678-01 mock htsid more", "너무 많습니다", True),
+    ("/setkey akey asecret 12345678-01 mock hts!id", "HTS ID는", True),
     ("/setkey 12345678-01 akey asecret", "숫자 8자리와 2자리", True),
     ("/mode sandbox", "/mode real", False),
     ("/mode mock real", "/mode mock", False),
@@ -418,3 +420,47 @@ async def test_malformed_commands_say_what_is_wrong(
     assert user_message(bot, user, text.split()[0]).deleted is deleted
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert await bot.services.database.credentials.environments(user.id) == []
+
+
+# -- the HTS ID: fill notices ----------------------------------------------------------------
+
+
+async def test_setkey_with_an_hts_id_keeps_it_encrypted(bot: BotHarness) -> None:
+    user = bot.user()
+    reply = await bot.reply_text(user, f"{SETKEY} mock kisuser77")
+    # This bot runs with KISBOT_REALTIME=false (the harness's default): it says so.
+    assert "키를 등록했습니다" in reply and "KISBOT_REALTIME=false" in reply
+    assert "kisuser77" not in reply
+    stored = await bot.services.database.credentials.get(user.id, Environment.MOCK)
+    assert stored is not None and stored.hts_id == "kisuser77"
+    assert "kisuser77" not in repr(stored)
+    files = [path for path in bot.data_dir.glob("kisbot.db*") if path.is_file()]
+    assert b"kisuser77" not in b"".join(path.read_bytes() for path in files)
+
+
+async def test_setkey_without_an_hts_id_says_orders_are_checked_by_polling(
+    bot: BotHarness,
+) -> None:
+    user = bot.user()
+    reply = await bot.reply_text(user, SETKEY)
+    assert "몇 초마다 확인" in reply and "HTS ID" in reply
+    stored = await bot.services.database.credentials.get(user.id, Environment.MOCK)
+    assert stored is not None and stored.hts_id is None
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("kisuser77", "환경은 mock 또는 real"),  # a fourth word is always the environment
+        ("mock bad!id", "HTS ID는 한국투자증권 로그인 ID"),
+        ("mock kisuser77 extra", "단어가 너무 많습니다"),
+    ],
+)
+async def test_a_wrong_hts_id_form_stores_nothing_and_says_how(
+    bot: BotHarness, words: str, expected: str
+) -> None:
+    user = bot.user()
+    reply = await bot.reply_text(user, f"{SETKEY} {words}")
+    assert expected in reply
+    assert "bad!id" not in reply and "kisuser77" not in reply
+    assert await bot.services.database.credentials.get(user.id, Environment.MOCK) is None

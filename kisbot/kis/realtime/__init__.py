@@ -1,4 +1,4 @@
-"""Real time over KIS's WebSocket: one session per app key, typed events out. No SQL, no Telegram."""
+"""Real time over KIS's WebSocket: a session per app key, typed events out. No SQL, no Telegram."""
 
 from kisbot.kis.realtime.events import Notice, NoticeKind, RealtimeEvent, Tick
 

@@ -11,7 +11,7 @@ from kisbot.store.models.confirmations import (
 )
 from kisbot.store.models.credentials import CredentialRow
 from kisbot.store.models.outbox import OutboxMessage
-from kisbot.store.models.tokens import AccessTokenRow
+from kisbot.store.models.tokens import AccessTokenRow, ApprovalKeyRow
 from kisbot.store.models.users import User
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "CONFIRMATION_STATES",
     "AccessTokenRow",
     "Alert",
+    "ApprovalKeyRow",
     "Base",
     "Confirmation",
     "CredentialRow",

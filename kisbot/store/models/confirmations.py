@@ -59,6 +59,10 @@ class Confirmation(Base):
     kis_org_no: Mapped[str | None] = mapped_column(String(10))
     msg_cd: Mapped[str | None] = mapped_column(String(16))
     msg1: Mapped[str | None] = mapped_column(Text)
+    # What KIS has said of a submitted order since (fill notices): how far it got, and how
+    # much of it has filled. Only ever moves forward (kisbot.fills).
+    progress: Mapped[str | None] = mapped_column(String(16))
+    filled_quantity: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # pending -> submitting

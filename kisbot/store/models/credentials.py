@@ -34,7 +34,8 @@ class CredentialRow(Base):
     app_key_enc: Mapped[str] = mapped_column(Text)
     app_secret_enc: Mapped[str] = mapped_column(Text)
     account_enc: Mapped[str] = mapped_column(Text)
-    key_id: Mapped[str] = mapped_column(String(16))  # which master key encrypted the three
+    hts_id_enc: Mapped[str | None] = mapped_column(Text)  # the KIS login ID, for fill notices
+    key_id: Mapped[str] = mapped_column(String(16))  # which master key encrypted them
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,4 +1,4 @@
-"""Alert messages decided but not yet delivered: a failed send is retried, never lost."""
+"""Messages decided but not yet delivered (fired alerts, order notices): retried, never lost."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class OutboxMessage(Base):
     alert_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("alerts.id", ondelete="SET NULL")
     )
+    # Set for messages that must exist once whoever decides them, and however often (an order
+    # notice: user, day, order number, kind, quantity); a second enqueue with it adds nothing.
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    # The message this one answers (an order's confirmation), if any.
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # A plain fallback text; `payload` (JSON) is what the bot renders in the user's language
     # when it delivers, so a /lang change between firing and delivery is honoured.
     text: Mapped[str] = mapped_column(Text)

@@ -155,6 +155,43 @@ class ConfirmationRepo(Repo):
         async with self._sessions() as session:
             return [str(number) for number in await session.scalars(query)]
 
+    async def submitted_since(
+        self, kinds: tuple[str, ...], since: datetime, *, unfinished: tuple[str, ...] | None = None
+    ) -> list[Confirmation]:
+        """Submitted confirmations of these kinds created since then, oldest first; with
+        `unfinished`, only those whose progress is none of those (still open at KIS)."""
+        query = select(Confirmation).where(
+            Confirmation.kind.in_(kinds),
+            Confirmation.state == "submitted",
+            Confirmation.kis_order_no.is_not(None),
+            Confirmation.created_at >= since,
+        )
+        if unfinished is not None:
+            query = query.where(
+                Confirmation.progress.is_(None) | Confirmation.progress.not_in(unfinished)
+            )
+        async with self._sessions() as session:
+            return list(await session.scalars(query.order_by(Confirmation.created_at)))
+
+    async def advance_progress(
+        self, confirmation_id: str, progress: str, filled_quantity: int, finals: tuple[str, ...]
+    ) -> bool:
+        """Record how far a submitted order got, forward only: never below the filled quantity
+        already recorded, never away from a final progress. True if it changed."""
+        query = (
+            update(Confirmation)
+            .where(
+                Confirmation.id == confirmation_id,
+                Confirmation.progress.is_(None) | Confirmation.progress.not_in(finals),
+                Confirmation.filled_quantity.is_(None)
+                | (Confirmation.filled_quantity <= filled_quantity),
+            )
+            .values(progress=progress, filled_quantity=filled_quantity, updated_at=self._now())
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(query)
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
     async def _update(
         self, confirmation_id: str, from_states: tuple[str, ...] | None, **values: object
     ) -> bool:

@@ -25,7 +25,7 @@ def secret_owner(user_id: int, environment: str, field: str) -> str:
 
 
 def encrypt_into(row: CredentialRow, credential: Credential, vault: Vault) -> None:
-    """Write the credential's three secrets into the row, bound to the row's user and env."""
+    """Write the credential's secrets into the row, bound to the row's user and env."""
     env = row.environment
     row.app_key_enc = vault.encrypt(secret_owner(row.user_id, env, "app_key"), credential.app_key)
     row.app_secret_enc = vault.encrypt(
@@ -33,6 +33,11 @@ def encrypt_into(row: CredentialRow, credential: Credential, vault: Vault) -> No
     )
     row.account_enc = vault.encrypt(
         secret_owner(row.user_id, env, "account"), credential.account.full
+    )
+    row.hts_id_enc = (
+        vault.encrypt(secret_owner(row.user_id, env, "hts_id"), credential.hts_id)
+        if credential.hts_id
+        else None
     )
     row.key_id = vault.key_id
 
@@ -47,6 +52,11 @@ def decrypt_row(row: CredentialRow | SealedCredential, vault: Vault) -> Credenti
             vault.decrypt(secret_owner(row.user_id, env, "account"), row.account_enc)
         ),
         environment=Environment(env),
+        hts_id=(
+            vault.decrypt(secret_owner(row.user_id, env, "hts_id"), row.hts_id_enc)
+            if row.hts_id_enc
+            else None
+        ),
     )
 
 
@@ -59,6 +69,7 @@ class SealedCredential:
     app_key_enc: str = field(repr=False)
     app_secret_enc: str = field(repr=False)
     account_enc: str = field(repr=False)
+    hts_id_enc: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,7 @@ _USER_AT_START = (
         CredentialRow.app_key_enc,
         CredentialRow.app_secret_enc,
         CredentialRow.account_enc,
+        CredentialRow.hts_id_enc,
     )
     .select_from(User)
     .outerjoin(
@@ -134,10 +146,12 @@ class CredentialRepo(Repo):
         row = await self._first_row(_USER_AT_START, {"user_id": user_id})
         if row is None:
             return UserAtStart(user_id, None, None)
-        locale, env, app_key_enc, app_secret_enc, account_enc = row
+        locale, env, app_key_enc, app_secret_enc, account_enc, hts_id_enc = row
         if env is None or app_key_enc is None:
             return UserAtStart(user_id, locale, None)
-        sealed = SealedCredential(user_id, env, app_key_enc, app_secret_enc, account_enc)
+        sealed = SealedCredential(
+            user_id, env, app_key_enc, app_secret_enc, account_enc, hts_id_enc
+        )
         return UserAtStart(user_id, locale, sealed)
 
     def open(self, sealed: SealedCredential | None) -> Credential | None:
@@ -160,6 +174,19 @@ class CredentialRepo(Repo):
             for row in await session.scalars(query):
                 try:
                     found[row.user_id] = decrypt_row(row, self._vault)
+                except VaultError:
+                    logger.warning("the credential of user %s cannot be decrypted", row.user_id)
+        return found
+
+    async def with_hts_id(self) -> list[tuple[int, Credential]]:
+        """Every stored credential that carries an HTS ID, with its user (rows that cannot be
+        decrypted are logged and left out)."""
+        query = select(CredentialRow).where(CredentialRow.hts_id_enc.is_not(None))
+        found: list[tuple[int, Credential]] = []
+        async with self._sessions() as session:
+            for row in await session.scalars(query.order_by(CredentialRow.id)):
+                try:
+                    found.append((row.user_id, decrypt_row(row, self._vault)))
                 except VaultError:
                     logger.warning("the credential of user %s cannot be decrypted", row.user_id)
         return found

@@ -1,4 +1,4 @@
-"""The alert outbox: messages to send, kept until Telegram has taken them.
+"""The outbox: messages to send (fired alerts, order notices), kept until Telegram took them.
 
 One message at a time is owned for one send: its send lock (kisbot.store.send_locks, which dies
 with its process) is taken, then the row is marked sending in a commit of its own, then it is
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kisbot.clock import Clock
@@ -54,6 +55,38 @@ class OutboxRepo(Repo):
         async with self._sessions.begin() as session:
             session.add(message)
         return message
+
+    async def enqueue_once(
+        self,
+        dedupe_key: str,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        *,
+        payload: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> bool:
+        """Queue a message unless one with this key was ever queued; True if this one was.
+
+        The key's unique index decides, so two processes (or a frame KIS sends twice) racing
+        to queue the same message queue it once.
+        """
+        message = OutboxMessage(
+            user_id=user_id,
+            chat_id=chat_id,
+            text=text,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            reply_to_message_id=reply_to_message_id,
+            attempts=0,
+            created_at=self._now(),
+        )
+        try:
+            async with self._sessions.begin() as session:
+                session.add(message)
+        except IntegrityError:
+            return False
+        return True
 
     async def pending(self, limit: int = 100) -> list[OutboxMessage]:
         """Undelivered messages that are due now (not held, not waiting), oldest first."""

@@ -1,4 +1,5 @@
-"""Sending what the outbox holds: once, retried on failure, held for a blocked user.
+"""Sending what the outbox holds (fired alerts, order notices): once, retried on failure, held
+for a blocked user.
 
 Each message is owned for its own send (`OutboxRepo.send_lock`, then `start_sending`, committed
 before the send), so a process killed mid-delivery leaves at most the one message it was
@@ -26,6 +27,7 @@ from enum import Enum
 
 from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
+from kisbot.notices import OrderNotice, is_notice_payload
 from kisbot.store.models import OutboxMessage
 from kisbot.store.repos import AlertRepo, OutboxRepo
 
@@ -51,23 +53,38 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertMessage:
+class PushMessage:
     """One outbox message as the sender sees it: where, and what (rendered at delivery)."""
 
     id: int
     user_id: int
     chat_id: int
-    text: str  # language-neutral fallback when there is no `fired`
+    text: str  # language-neutral fallback when there is neither `fired` nor `notice`
     fired: FiredAlert | None
     possible_repeat: bool  # its sender died mid-send: the user may have it already
+    notice: OrderNotice | None = None
+    reply_to_message_id: int | None = None  # the order's confirmation message
 
     @classmethod
-    def from_row(cls, row: OutboxMessage) -> AlertMessage:
-        fired = FiredAlert.from_json(row.payload) if row.payload else None
-        return cls(row.id, row.user_id, row.chat_id, row.text, fired, row.possible_repeat)
+    def from_row(cls, row: OutboxMessage) -> PushMessage:
+        fired = notice = None
+        if row.payload and is_notice_payload(row.payload):
+            notice = OrderNotice.from_json(row.payload)
+        elif row.payload:
+            fired = FiredAlert.from_json(row.payload)
+        return cls(
+            row.id,
+            row.user_id,
+            row.chat_id,
+            row.text,
+            fired,
+            row.possible_repeat,
+            notice,
+            row.reply_to_message_id,
+        )
 
 
-Sender = Callable[[AlertMessage], Awaitable[Attempt]]
+Sender = Callable[[PushMessage], Awaitable[Attempt]]
 
 
 @dataclass(slots=True)
@@ -100,11 +117,11 @@ async def deliver_due(
             row = await outbox.start_sending(message_id)
             if row is None:
                 continue  # delivered or held meanwhile
-            message = AlertMessage.from_row(row)
+            message = PushMessage.from_row(row)
             if message.possible_repeat:
                 report.repeats += 1
                 logger.warning(
-                    "alert message %s resent marked as a possible repeat (a process died while "
+                    "outbox message %s resent marked as a possible repeat (a process died while "
                     "sending it)",
                     message.id,
                 )
@@ -119,7 +136,7 @@ async def deliver_due(
     return report
 
 
-async def _attempt(send: Sender, message: AlertMessage) -> Attempt:
+async def _attempt(send: Sender, message: PushMessage) -> Attempt:
     try:
         return await send(message)
     except Exception as error:  # a surprise in one send must not lose the others
@@ -127,7 +144,7 @@ async def _attempt(send: Sender, message: AlertMessage) -> Attempt:
 
 
 async def _record(
-    outbox: OutboxRepo, alerts: AlertRepo, message: AlertMessage, attempt: Attempt, clock: Clock
+    outbox: OutboxRepo, alerts: AlertRepo, message: PushMessage, attempt: Attempt, clock: Clock
 ) -> None:
     if attempt.outcome is Outcome.SENT:
         await outbox.mark_delivered(message.id)
@@ -141,9 +158,7 @@ async def _record(
     await outbox.attempt_failed(
         message.id, attempt.error or "failed", retry_at, maybe_delivered=attempt.maybe_delivered
     )
-    logger.info(
-        "user=%s alert message not delivered (%s); retried later", message.user_id, attempt.error
-    )
+    logger.info("user=%s message not delivered (%s); retried later", message.user_id, attempt.error)
 
 
 async def resume_user(outbox: OutboxRepo, alerts: AlertRepo, user_id: int) -> int:
@@ -151,3 +166,19 @@ async def resume_user(outbox: OutboxRepo, alerts: AlertRepo, user_id: int) -> in
     alerts resumed."""
     await outbox.release_held(user_id)
     return await alerts.resume_user(user_id)
+
+
+class Doorbell:
+    """Rung when this process queued a message, so delivery runs now rather than at the next
+    round (a fill notice or a tick alert is due within seconds)."""
+
+    def __init__(self) -> None:
+        self._rung = False
+
+    def ring(self) -> None:
+        self._rung = True
+
+    def answer(self) -> bool:
+        """Whether it rang since the last answer (and silence it)."""
+        rung, self._rung = self._rung, False
+        return rung

@@ -1,0 +1,309 @@
+"""Order notices: every acceptance, fill, rejection, modify and cancel of a user's orders, once.
+
+Two sources feed one path. KIS's WebSocket notices (H0STCNI0/9) arrive through
+`kisbot.realtime`; without them (no HTS ID, KISBOT_REALTIME=false, or the session down), a
+polling round reads today's orders while kisbot's own orders are open. Either way a notice goes
+into the outbox under a key — user, day, order number, kind, quantity (for fills: the cumulative
+filled quantity KIS reports) — that the outbox's unique index holds once, so a frame KIS sends
+again after a reconnect, or a poll that sees what a frame said, sends nothing twice.
+
+Fills are counted by KIS, not by adding up frames: a fill notice makes the service read that
+order's line of today's orders (one call, at the user's priority) and report its cumulative
+filled quantity and average price. Two quick fills may come out as one message ("10/10") rather
+than two; none is lost, and the numbers are KIS's.
+
+For an order kisbot submitted, the notice is linked to its confirmation: the message replies to
+it, and the confirmation's progress (접수 → 부분체결 → 체결완료 / 거부 / 취소) moves forward only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, time
+from decimal import Decimal
+
+from kisbot.accounts import Accounts
+from kisbot.clock import KST, Clock
+from kisbot.confirmations import Confirmations, Intent
+from kisbot.kis import Environment, KisError, OrderRecord, Priority
+from kisbot.kis.realtime import Notice, NoticeKind
+from kisbot.market_hours import KrxCalendar
+from kisbot.notices.models import FINAL, OrderNotice, Progress
+from kisbot.orders.models import MODIFY, ORDER
+from kisbot.orders.parsing import same_order_no
+from kisbot.store.repos import OutboxRepo
+
+logger = logging.getLogger(__name__)
+
+ChatLookup = Callable[[Iterable[int]], Awaitable[dict[int, int]]]
+Covered = Callable[[int, Environment], bool]
+
+_ORDER_KINDS = (ORDER, MODIFY)  # intents that place an order at KIS (a modify: a new number)
+# A fill KIS announced but its order list does not show yet is read again after these waits.
+RECHECK_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+class Notices:
+    """Turns what KIS says about users' orders into outbox messages, each once."""
+
+    def __init__(
+        self,
+        outbox: OutboxRepo,
+        confirmations: Confirmations,
+        accounts: Accounts,
+        chats: ChatLookup,
+        calendar: KrxCalendar,
+        clock: Clock,
+        *,
+        market_hours_only: bool = True,
+        on_queued: Callable[[], None] = lambda: None,
+        recheck_delays: Sequence[float] = RECHECK_DELAYS,
+    ) -> None:
+        self._outbox = outbox
+        self._confirmations = confirmations
+        self._accounts = accounts
+        self._chats = chats
+        self._calendar = calendar
+        self._clock = clock
+        self._market_hours_only = market_hours_only
+        self._on_queued = on_queued
+        self._recheck_delays = tuple(recheck_delays)
+        self._rechecks: set[asyncio.Task[None]] = set()
+
+    # -- from the WebSocket -----------------------------------------------------------------
+
+    async def on_notice(self, user_id: int, environment: Environment, notice: Notice) -> int:
+        """Report one notice KIS sent about this user's account; how many messages it queued."""
+        if notice.kind is NoticeKind.FILLED:
+            queued = await self.check_fills(user_id, environment, {notice.order_no})
+            if not queued:
+                # KIS's order list may lag its notice by a moment: look again shortly.
+                self._recheck_later(user_id, environment, notice.order_no)
+            return queued
+        intent = await self._intent_for(user_id, environment, _subject(notice))
+        return await self._report(user_id, _from_notice(notice, environment, intent, self._now()))
+
+    # -- from today's orders (a fill notice, or polling) -----------------------------------
+
+    async def check_fills(
+        self, user_id: int, environment: Environment, order_nos: set[str] | None = None
+    ) -> int:
+        """Read today's orders and report what changed on these orders (default: kisbot's own
+        open ones); how many messages it queued."""
+        client = await self._accounts.client_for(user_id, environment)
+        if client is None:
+            return 0
+        intents = await self._open_intents(user_id, environment)
+        wanted = order_nos if order_nos is not None else {i.order_no for i in intents}
+        if not wanted:
+            return 0
+        records = await client.todays_orders(priority=Priority.BACKGROUND)
+        queued = 0
+        for record in records:
+            if not any(same_order_no(record.order_no, number) for number in wanted):
+                continue
+            intent = await self._intent_for(user_id, environment, record.order_no)
+            notice = _from_record(record, environment, intent, self._now())
+            if notice is not None:
+                queued += await self._report(user_id, notice)
+        return queued
+
+    async def poll_round(self, covered: Covered, keep_going: Callable[[], bool]) -> int:
+        """The polling fallback: for every user with kisbot orders still open today whose
+        notices no live WebSocket carries, read today's orders once; messages queued."""
+        if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
+            return 0
+        owners = {
+            (intent.user_id, intent.environment)
+            for intent in await self._confirmations.submitted_since(
+                _ORDER_KINDS, self._start_of_day(), unfinished=FINAL
+            )
+            if intent.environment is not None
+        }
+        queued = 0
+        for user_id, environment in sorted(owners):
+            if not keep_going():
+                break
+            if covered(user_id, environment):
+                continue
+            try:
+                queued += await self.check_fills(user_id, environment)
+            except KisError as error:
+                logger.info("user=%s order check postponed: %s", user_id, type(error).__name__)
+        return queued
+
+    async def aclose(self) -> None:
+        """Stop waiting rechecks (the bot is stopping; polling or KIS will tell again)."""
+        for task in list(self._rechecks):
+            task.cancel()
+        await asyncio.gather(*self._rechecks, return_exceptions=True)
+
+    # -- one message ------------------------------------------------------------------------
+
+    async def _report(self, user_id: int, notice: OrderNotice) -> int:
+        intent = await self._confirmations.get(notice.intent_id) if notice.intent_id else None
+        key = _dedupe_key(user_id, notice)
+        if intent is not None and intent.chat_id is not None:
+            chat_id, reply_to = intent.chat_id, intent.message_id
+        else:
+            chat_id, reply_to = (await self._chats([user_id]))[user_id], None
+        queued = await self._outbox.enqueue_once(
+            key,
+            user_id,
+            chat_id,
+            notice.plain_text(),
+            payload=notice.to_json(),
+            reply_to_message_id=reply_to,
+        )
+        if intent is not None:
+            # After the message is queued: a crash between the two leaves the confirmation a
+            # step behind, and the next notice moves it on.
+            await self._confirmations.advance_progress(
+                intent.id, notice.progress.value, _filled(notice, intent), FINAL
+            )
+        if queued:
+            self._on_queued()
+            logger.info("user=%s order notice %s queued", user_id, notice.kind.value)
+        return int(queued)
+
+    def _recheck_later(self, user_id: int, environment: Environment, order_no: str) -> None:
+        task = asyncio.create_task(self._recheck(user_id, environment, order_no))
+        self._rechecks.add(task)
+        task.add_done_callback(self._rechecks.discard)
+
+    async def _recheck(self, user_id: int, environment: Environment, order_no: str) -> None:
+        for delay in self._recheck_delays:
+            await self._clock.sleep(delay)
+            try:
+                if await self.check_fills(user_id, environment, {order_no}):
+                    return
+            except KisError as error:
+                logger.info("user=%s fill recheck failed: %s", user_id, type(error).__name__)
+        logger.warning("user=%s a fill KIS announced is not in its order list yet", user_id)
+
+    async def _open_intents(self, user_id: int, environment: Environment) -> list[Intent]:
+        intents = await self._confirmations.submitted_since(
+            _ORDER_KINDS, self._start_of_day(), unfinished=FINAL
+        )
+        return [i for i in intents if i.user_id == user_id and i.environment is environment]
+
+    async def _intent_for(
+        self, user_id: int, environment: Environment, order_no: str
+    ) -> Intent | None:
+        if not order_no:
+            return None
+        intents = await self._confirmations.submitted_since(_ORDER_KINDS, self._start_of_day())
+        return next(
+            (
+                i
+                for i in intents
+                if i.user_id == user_id
+                and i.environment is environment
+                and same_order_no(i.order_no, order_no)
+            ),
+            None,
+        )
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    def _start_of_day(self) -> datetime:
+        today = self._clock.now().astimezone(KST).date()
+        return datetime.combine(today, time(0), KST)
+
+
+def _subject(notice: Notice) -> str:
+    """The order a notice is about: a modify or cancel acts on the original order."""
+    if notice.kind in (NoticeKind.MODIFIED, NoticeKind.CANCELLED) and notice.original_order_no:
+        return notice.original_order_no
+    return notice.order_no
+
+
+_PROGRESS_OF = {
+    NoticeKind.ACCEPTED: Progress.ACCEPTED,
+    NoticeKind.REJECTED: Progress.REJECTED,
+    NoticeKind.MODIFIED: Progress.MODIFIED,
+    NoticeKind.CANCELLED: Progress.CANCELLED,
+}
+
+
+def _from_notice(
+    notice: Notice, environment: Environment, intent: Intent | None, now: datetime
+) -> OrderNotice:
+    return OrderNotice(
+        kind=notice.kind,
+        progress=_PROGRESS_OF[notice.kind],
+        environment=environment,
+        order_no=_subject(notice),
+        code=notice.code,
+        name=notice.name,
+        side=notice.side,
+        quantity=notice.quantity,
+        order_quantity=notice.order_quantity,
+        price=Decimal(notice.price),
+        at=notice.at or now,
+        intent_id=intent.id if intent else None,
+    )
+
+
+def _from_record(
+    record: OrderRecord, environment: Environment, intent: Intent | None, now: datetime
+) -> OrderNotice | None:
+    """What today's order line says that a notice would: its fills, or its end (polling)."""
+    common = {
+        "environment": environment,
+        "order_no": record.order_no,
+        "code": record.code,
+        "name": record.name,
+        "side": record.side,
+        "order_quantity": record.quantity,
+        "at": now,
+        "intent_id": intent.id if intent else None,
+    }
+    if record.filled_quantity > 0:
+        full = record.quantity and record.filled_quantity >= record.quantity
+        progress = Progress.FILLED if full else Progress.PARTIAL
+        if not full and record.remaining_quantity == 0 and record.cancelled:
+            progress = Progress.CANCELLED
+        return OrderNotice(
+            kind=NoticeKind.FILLED,
+            progress=progress,
+            quantity=record.filled_quantity,
+            price=record.avg_fill_price,
+            **common,
+        )
+    if record.rejected_quantity:
+        return OrderNotice(
+            kind=NoticeKind.REJECTED,
+            progress=Progress.REJECTED,
+            quantity=record.quantity,
+            price=Decimal(record.price),
+            **common,
+        )
+    if record.cancelled and record.remaining_quantity == 0:
+        return OrderNotice(
+            kind=NoticeKind.CANCELLED,
+            progress=Progress.CANCELLED,
+            quantity=record.cancelled_quantity or record.quantity,
+            price=Decimal(record.price),
+            **common,
+        )
+    return None
+
+
+def _filled(notice: OrderNotice, intent: Intent) -> int:
+    if notice.kind is NoticeKind.FILLED:
+        return notice.quantity
+    return intent.filled_quantity
+
+
+def _dedupe_key(user_id: int, notice: OrderNotice) -> str:
+    """user, day, order number, kind, quantity: what makes one notice one message."""
+    day = notice.at.astimezone(KST).strftime("%Y%m%d")
+    number = notice.order_no.lstrip("0") or "0"
+    return (
+        f"notice:{user_id}:{notice.environment.value}:{day}:{number}:{notice.kind.value}:"
+        f"{notice.quantity}"
+    )
