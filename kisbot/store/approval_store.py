@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kisbot.clock import Clock, SystemClock
 from kisbot.kis.credentials import Environment
 from kisbot.kis.realtime.approval import ApprovalKey
-from kisbot.store.models import ApprovalKeyRow
 from kisbot.store.errors import VaultError
+from kisbot.store.models import ApprovalKeyRow
 from kisbot.store.vault import Vault
 
 
