@@ -119,7 +119,8 @@ class FakeKisWs:
         self.in_use = False  # answer OPSP8996 to everything
         self.refused_approvals: set[str] = set()
         self.most_registered = 0  # the highest count any connection reached
-        self.hold_replies: Callable[[dict[str, Any]], bool] = lambda request: False
+        self.hold: Callable[[dict[str, Any]], bool] = lambda request: False
+        self.held: list[tuple[Connection, dict[str, Any]]] = []  # requests not yet acted on
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> str:
@@ -151,6 +152,12 @@ class FakeKisWs:
     async def drop(self) -> None:
         await self.live.ws.close()
 
+    async def release(self) -> None:
+        """Act on and answer the held requests, in order."""
+        held, self.held = self.held, []
+        for connection, request in held:
+            await connection.ws.send_str(json.dumps(self._reply(connection, request)))
+
     async def _handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
@@ -164,7 +171,9 @@ class FakeKisWs:
             if body.get("header", {}).get("tr_id") == "PINGPONG":
                 continue
             self.requests.append(body)
-            if not self.hold_replies(body):
+            if self.hold(body):
+                self.held.append((connection, body))
+            else:
                 await ws.send_str(json.dumps(self._reply(connection, body)))
         return ws
 
