@@ -11,9 +11,11 @@ reply and is dropped with the connection.
 On a close or error the session reconnects with jittered backoff and subscribes everything
 again. OPSP8996 means another process holds the app key's session: the session closes and
 backs off for minutes, growing, and does not fight. A reply calling the approval key invalid
-discards it and reconnects once at once with a new one. Events go to the sink in arrival order;
-the sink's exceptions are logged, never fatal. The approval key, the HTS ID and the app key
-never reach a log line (the credential's key_id does).
+discards it and reconnects once at once with a new one. Events go to the sink in arrival order,
+awaited one by one in the reading task (a slow sink delays the PINGPONG echo, so it should hand
+work off rather than do it); its exceptions are logged, never fatal. Ticks of a code that was
+just unregistered may still arrive and are delivered like any other. The approval key, the HTS
+ID and the app key never reach a log line (the credential's key_id does).
 """
 
 from __future__ import annotations
@@ -233,7 +235,8 @@ class Session:
         message = self._reader.read(text)
         if isinstance(message, ControlReply):
             if message.is_pingpong:
-                await ws.send_str(text)  # KIS closes sessions that do not echo it
+                async with self._sending:  # one writer at a time; `want` sends from its task
+                    await ws.send_str(text)  # KIS closes sessions that do not echo it
                 return None
             return await self._on_reply(message)
         for event in message:
