@@ -35,6 +35,15 @@ from kisbot.kis.models import (
     Quote,
     Side,
 )
+from kisbot.kis.realtime import (
+    ApprovalKey,
+    ApprovalStore,
+    MemoryApprovalStore,
+    Notice,
+    NoticeKind,
+    Realtime,
+    Tick,
+)
 from kisbot.kis.service import KisService
 from kisbot.kis.tokens import AccessToken, MemoryTokenStore, TokenAccess, TokenStore
 from kisbot.kis.waits import TokenWait, TokenWaitListener, notify_token_waits
@@ -42,6 +51,8 @@ from kisbot.kis.waits import TokenWait, TokenWaitListener, notify_token_waits
 __all__ = [
     "AccessToken",
     "Account",
+    "ApprovalKey",
+    "ApprovalStore",
     "Balance",
     "BalanceSummary",
     "BuyingPower",
@@ -59,7 +70,10 @@ __all__ = [
     "KisRefusal",
     "KisService",
     "KisUnavailable",
+    "MemoryApprovalStore",
     "MemoryTokenStore",
+    "Notice",
+    "NoticeKind",
     "OpenOrder",
     "OrderReceipt",
     "OrderRecord",
@@ -68,7 +82,9 @@ __all__ = [
     "Priority",
     "Quote",
     "RateLimiter",
+    "Realtime",
     "Side",
+    "Tick",
     "TokenAccess",
     "TokenStore",
     "TokenWait",

@@ -4,7 +4,8 @@ It holds what every credential shares: the httpx.AsyncClient (owned, with aiohtt
 `kisbot.kis.transport` explains, or injected with any transport), the real and mock hosts, the
 per-environment rates, the timeout, the TokenStore, the Clock, a rate limiter per app key and
 the token manager. `service.client(credential)` gives a KisClient; clients are cheap and share
-everything.
+everything. It owns the WebSocket approval keys too, and `service.realtime(sink)` builds the
+WebSocket hub (kisbot.kis.realtime) on them; the service closes the hubs it built.
 
     async with KisService(real_url=..., mock_url=...) as kis:
         quote = await kis.client(credential).quote("005930")
@@ -25,6 +26,9 @@ from kisbot.kis.credentials import Credential, Environment
 from kisbot.kis.gateway import KisGateway
 from kisbot.kis.http import Hosts, KisHttp
 from kisbot.kis.limiter import RateLimiter
+from kisbot.kis.realtime.approval import ApprovalKeys, ApprovalStore, MemoryApprovalStore
+from kisbot.kis.realtime.hub import Realtime
+from kisbot.kis.realtime.session import Sink
 from kisbot.kis.tokens import MemoryTokenStore, TokenStore
 from kisbot.kis.transport import new_http_client
 
@@ -32,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 REAL_URL = "https://openapi.koreainvestment.com:9443"
 MOCK_URL = "https://openapivts.koreainvestment.com:29443"
+REAL_WS_URL = "ws://ops.koreainvestment.com:21000"
+MOCK_WS_URL = "ws://ops.koreainvestment.com:31000"
 
 
 class KisService:
@@ -42,10 +48,13 @@ class KisService:
         *,
         real_url: str = REAL_URL,
         mock_url: str = MOCK_URL,
+        real_ws_url: str = REAL_WS_URL,
+        mock_ws_url: str = MOCK_WS_URL,
         real_rate: float = 18.0,
         mock_rate: float = 1.0,
         timeout: float = 10.0,
         token_store: TokenStore | None = None,
+        approval_store: ApprovalStore | None = None,
         clock: Clock | None = None,
         http: httpx.AsyncClient | None = None,
         use_hashkey: bool = False,
@@ -60,9 +69,14 @@ class KisService:
         self._owns_http = http is None
         self._http_client = http or new_http_client(timeout)
         self._limiters: dict[tuple[str, Environment], RateLimiter] = {}
+        self.ws_urls = {Environment.REAL: real_ws_url, Environment.MOCK: mock_ws_url}
+        self._realtimes: list[Realtime] = []
         kis_http = KisHttp(self._http_client, timeout)
         self.tokens = TokenManager(
             kis_http, self.hosts, self.token_store, self.clock, margin=token_margin
+        )
+        self.approvals = ApprovalKeys(
+            kis_http, self.hosts, approval_store or MemoryApprovalStore(), self.clock
         )
         self.gateway = KisGateway(
             kis_http,
@@ -88,6 +102,12 @@ class KisService:
         """The KIS operations for this credential."""
         return KisClient(self.gateway, self.tokens, self.clock, credential)
 
+    def realtime(self, sink: Sink) -> Realtime:
+        """A WebSocket hub on this service's approval keys and clock, sending events to `sink`."""
+        hub = Realtime(self.ws_urls, self.approvals, sink, self.clock)
+        self._realtimes.append(hub)
+        return hub
+
     def limiter(self, credential: Credential) -> RateLimiter:
         """The rate limiter every call of this app key shares."""
         key = (credential.app_key, credential.environment)
@@ -98,7 +118,9 @@ class KisService:
         return limiter
 
     async def aclose(self) -> None:
-        """Stop the limiters and close the HTTP client if this service created it."""
+        """Close the WebSocket hubs, stop the limiters, close the HTTP client if ours."""
+        for hub in self._realtimes:
+            await hub.aclose()
         for limiter in self._limiters.values():
             await limiter.aclose()
         if self._owns_http:
