@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -47,7 +47,7 @@ class SessionStats:
     """What the control API tells about one session (app keys are the caller's own)."""
 
     flavour: Flavour
-    appkey: str  # "" before the first valid approval key
+    appkey: str = field(repr=False)  # "" before the first valid approval key
     registrations: list[tuple[str, str]]
     unanswered_pings: int
 
@@ -56,7 +56,7 @@ class SessionStats:
 class Request:
     """A subscribe or unsubscribe message, read (kis-api §7.1)."""
 
-    approval_key: str
+    approval_key: str = field(repr=False)
     tr_type: str
     tr_id: str
     tr_key: str
