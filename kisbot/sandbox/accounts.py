@@ -48,11 +48,12 @@ class Order:
     cancelled_qty: int = 0
     revised_qty: int = 0
     last_fill_time: str = ""
+    rejected: bool = False  # refused by the exchange after the order API said yes
 
     @property
     def open_qty(self) -> int:
         """What can still fill, be revised or be cancelled."""
-        if self.kind == "cancel":
+        if self.kind == "cancel" or self.rejected:
             return 0
         return self.qty - self.filled_qty - self.cancelled_qty - self.revised_qty
 

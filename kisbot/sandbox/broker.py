@@ -4,11 +4,17 @@ Market-type orders fill at once at the current price; limit orders that cross fi
 current price, otherwise they rest and fill at their limit when the price reaches it. Nothing
 fills while the simulated market is closed; resting orders are matched again when it opens.
 Orders fill whole, unless a test fills part of one with `fill`.
+
+Whoever reports orders (the WebSocket's execution notices) subscribes with `on_order_event`:
+every acceptance, fill, rejection, modify and cancel is told as an `OrderEvent`, in order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from kisbot.clock import KST, Clock
 from kisbot.sandbox import krx, messages
@@ -22,6 +28,24 @@ ORDER_TYPES = frozenset({"00", "01", "02", "03", "04"})  # 지정가, 시장가,
 _ORGNO: dict[Flavour, str] = {"real": "91252", "mock": "00950"}
 _FIRST_ODNO = 10_001
 
+OrderEventKind = Literal["accepted", "filled", "rejected", "modified", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """Something that happened to an order; `qty`/`price` are the fill's for "filled", else the
+    order's (for "modified" and "cancelled", the new order line's)."""
+
+    kind: OrderEventKind
+    account: Account
+    order: Order
+    qty: int
+    price: int
+    time: str  # HHMMSS, KST
+
+
+OrderListener = Callable[[OrderEvent], None]
+
 
 class Broker:
     """Everything about orders on one host; reacts to the market's price changes."""
@@ -31,6 +55,7 @@ class Broker:
         self.orgno = _ORGNO[flavour]
         self.market = market
         self._clock = clock
+        self._listeners: list[OrderListener] = []
         market.on_price(self._on_price)
         market.on_new_day(self.settle_day)
         self.reset()
@@ -38,6 +63,10 @@ class Broker:
     def reset(self) -> None:
         self.accounts: dict[tuple[str, str], Account] = {}
         self._next_odno = _FIRST_ODNO
+        self.reject_next = 0  # how many of the next accepted orders the exchange refuses
+
+    def on_order_event(self, listener: OrderListener) -> None:
+        self._listeners.append(listener)
 
     def account(self, cano: str, product: str) -> Account:
         """The account, created with starting cash and holdings on first use."""
@@ -93,6 +122,13 @@ class Broker:
             return messages.refusal("no_shares", self.flavour)
         order = self._new_order(stock, side, dvsn, qty, 0 if market_type else price)
         account.orders.append(order)
+        if self.reject_next > 0:
+            # The order API has said yes; the refusal arrives afterwards, as with KIS.
+            self.reject_next -= 1
+            order.rejected = True
+            self._tell("rejected", account, order)
+            return order
+        self._tell("accepted", account, order)
         self._match_on_entry(account, order)
         return order
 
@@ -121,6 +157,7 @@ class Broker:
         revision = self._new_order(stock, original.side, dvsn, moved, 0 if market_type else price)
         revision.kind, revision.original_odno = "revise", original.odno
         account.orders.append(revision)
+        self._tell("modified", account, revision)
         self._match_on_entry(account, revision)
         return revision
 
@@ -137,6 +174,7 @@ class Broker:
         record = self._new_order(stock, original.side, original.dvsn, cancelled, original.price)
         record.kind, record.original_odno = "cancel", original.odno
         account.orders.append(record)
+        self._tell("cancelled", account, record)
         return record
 
     def fill(self, account: Account, order: Order, qty: int, price: int) -> None:
@@ -154,6 +192,7 @@ class Broker:
             account.apply_sell(order.code, qty, amount)
         self.market.record_fill(order.code, price, qty)
         logger.debug("sandbox %s fill odno=%s qty=%d", self.flavour, order.odno, qty)
+        self._tell("filled", account, order, qty=qty, price=price)
 
     def match_all(self) -> None:
         """Fill every resting order the current prices reach (after the market opens)."""
@@ -182,6 +221,26 @@ class Broker:
         price = self.market.stocks[order.code].price
         if self.market.is_open and _crosses(order, price):
             self.fill(account, order, order.open_qty, price)
+
+    def _tell(
+        self,
+        kind: OrderEventKind,
+        account: Account,
+        order: Order,
+        *,
+        qty: int | None = None,
+        price: int | None = None,
+    ) -> None:
+        event = OrderEvent(
+            kind,
+            account,
+            order,
+            order.qty if qty is None else qty,
+            order.price if price is None else price,
+            self._now_hms(),
+        )
+        for listener in self._listeners:
+            listener(event)
 
     def _reserve_price(self, order: Order) -> int:
         return self.reserve_price(order.code, order.dvsn, order.price)
@@ -219,4 +278,4 @@ def _crosses(order: Order, price: int) -> bool:
     return price <= order.price if order.side == BUY else price >= order.price
 
 
-__all__ = ["BUY", "SELL", "Broker"]
+__all__ = ["BUY", "SELL", "Broker", "OrderEvent"]

@@ -40,6 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="seconds per step of the price walk (0 = prices move only when told)",
     )
+    parser.add_argument(
+        "--approval-interval",
+        type=float,
+        default=1.0,
+        help="seconds between WebSocket approval keys per app key (0 = no limit)",
+    )
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=100.0,
+        help="seconds between PINGPONGs on each WebSocket session (0 = none)",
+    )
+    parser.add_argument(
+        "--ping-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a session has to echo PINGPONG before it is closed (0 = never)",
+    )
     return parser
 
 
@@ -54,6 +72,9 @@ async def serve(args: argparse.Namespace) -> None:
         mock_rate=args.mock_rate,
         token_interval=args.token_interval,
         walk_interval=args.walk_interval,
+        approval_interval=args.approval_interval,
+        ping_interval=args.ping_interval,
+        ping_timeout=args.ping_timeout,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,6 +85,8 @@ async def serve(args: argparse.Namespace) -> None:
         print(f"KIS sandbox mock host: {sandbox.mock_url}", flush=True)
         print(f"KISBOT_KIS_REAL_URL={sandbox.real_url}", flush=True)
         print(f"KISBOT_KIS_MOCK_URL={sandbox.mock_url}", flush=True)
+        print(f"KISBOT_KIS_REAL_WS_URL={sandbox.real_ws_url}", flush=True)
+        print(f"KISBOT_KIS_MOCK_WS_URL={sandbox.mock_ws_url}", flush=True)
         print(f"KISBOT_SYMBOLS_URL={sandbox.files_url}", flush=True)
         await stop.wait()
     print("KIS sandbox stopped.", flush=True)

@@ -14,7 +14,17 @@ HTTP (JSON bodies; errors are 400/404 with {"error": ...}):
   GET    /_sandbox/accounts/{flavour}/{cano-prdt}     cash, holdings and orders
   POST   /_sandbox/accounts/{flavour}/{cano-prdt}/cash {amount}   set the deposit
   POST   /_sandbox/fill         {flavour, odno, qty, price?}   fill part of an open order
+  POST   /_sandbox/hts-order    {flavour, account, code, side: buy|sell, qty, price?, dvsn?}
+                                                an order "from HTS" (no REST call)
+  POST   /_sandbox/reject-next  {flavour, count?}   the next orders are rejected after acceptance
   POST   /_sandbox/reset
+
+WebSocket (kisbot.sandbox.realtime):
+  GET    /_sandbox/ws/stats                     sessions: host, app key, registrations, pings
+  POST   /_sandbox/ws/drop      {appkey?, flavour?}   abruptly close sessions
+  POST   /_sandbox/ws/ping      {appkey?, flavour?}   send PINGPONG now
+  POST   /_sandbox/ws/resend    {appkey, flavour?, tr_id?}   send the last data frame again
+  POST   /_sandbox/ws/hts-id    {flavour, hts_id, account}   notices of the account to that HTS ID
 """
 
 from __future__ import annotations
@@ -22,10 +32,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from kisbot.sandbox.accounts import Account
+from kisbot.sandbox.accounts import BUY, SELL, Account, Order, Side
 from kisbot.sandbox.faults import Fault, LoggedRequest
 from kisbot.sandbox.market import Stock
-from kisbot.sandbox.messages import FLAVOURS, Flavour
+from kisbot.sandbox.messages import FLAVOURS, Flavour, Message
+from kisbot.sandbox.realtime import SessionStats
 from kisbot.sandbox.state import SandboxState
 
 
@@ -102,6 +113,54 @@ class Control:
         fill_price = price or order.price or self.price(order.code)
         broker.fill(account, order, int(qty), int(fill_price))
 
+    def place_hts_order(
+        self,
+        flavour: Flavour,
+        account: str,
+        code: str,
+        side: str,
+        qty: int,
+        price: int = 0,
+        dvsn: str | None = None,
+    ) -> Order:
+        """An order placed outside the API (HTS/MTS): it fills, shows and is notified as any."""
+        target = self.account(flavour, account)
+        broker = self.state.hosts[_flavour(flavour)].broker
+        self.state.market.sync()
+        order_type = dvsn or ("00" if price else "01")
+        placed = broker.place(target, code, _side(side), order_type, int(qty), int(price))
+        if isinstance(placed, Message):
+            raise ControlError(placed.msg1.strip())
+        return placed
+
+    def reject_next_order(self, flavour: Flavour, count: int = 1) -> None:
+        """The next `count` orders on the host are accepted by the API, then rejected."""
+        self.state.hosts[_flavour(flavour)].broker.reject_next = int(count)
+
+    def drop_sessions(self, appkey: str | None = None, flavour: Flavour | None = None) -> int:
+        """Abruptly close the WebSocket sessions (of one app key / host); returns how many."""
+        return self.state.realtime.drop(appkey, _optional_flavour(flavour))
+
+    def ping_sessions(self, appkey: str | None = None, flavour: Flavour | None = None) -> int:
+        """Send PINGPONG now (ping_timeout then applies); returns how many sessions."""
+        return self.state.realtime.ping_now(appkey, _optional_flavour(flavour))
+
+    def resend_last_frame(
+        self, appkey: str, flavour: Flavour | None = None, tr_id: str | None = None
+    ) -> int:
+        """Send the app key's session(s) their last data frame (of `tr_id`) again."""
+        return self.state.realtime.resend_last(appkey, _optional_flavour(flavour), tr_id)
+
+    def bind_hts_id(self, flavour: Flavour, hts_id: str, account: str) -> None:
+        """Notices of `account` go to sessions registered for notices with `hts_id`."""
+        target = self.account(flavour, account)
+        if not hts_id:
+            raise ControlError("hts_id must not be empty")
+        self.state.realtime.bind_hts_id(_flavour(flavour), hts_id, (target.cano, target.product))
+
+    def sessions(self) -> list[SessionStats]:
+        return self.state.realtime.stats()
+
     def reset(self) -> None:
         self.state.reset()
 
@@ -118,6 +177,39 @@ def _flavour(value: str) -> Flavour:
     return "real" if value == "real" else "mock"
 
 
+def _optional_flavour(value: str | None) -> Flavour | None:
+    return None if value in (None, "") else _flavour(value)  # type: ignore[arg-type]
+
+
+def _side(value: str) -> Side:
+    side = {"buy": BUY, "02": BUY, "sell": SELL, "01": SELL}.get(value.lower())
+    if side is None:
+        raise ControlError("side must be buy or sell")
+    return side
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {**asdict(order), "day": order.day.isoformat(), "open_qty": order.open_qty}
+
+
+def sessions_json(sessions: list[SessionStats]) -> dict[str, Any]:
+    per_appkey: dict[str, int] = {}
+    for session in sessions:
+        per_appkey[session.appkey] = per_appkey.get(session.appkey, 0) + 1
+    return {
+        "sessions": [
+            {
+                "flavour": s.flavour,
+                "appkey": s.appkey,
+                "registrations": [list(slot) for slot in s.registrations],
+                "unanswered_pings": s.unanswered_pings,
+            }
+            for s in sessions
+        ],
+        "per_appkey": per_appkey,
+    }
+
+
 def account_json(control: Control, flavour: Flavour, account: Account) -> dict[str, Any]:
     broker = control.state.hosts[flavour].broker
     return {
@@ -127,7 +219,5 @@ def account_json(control: Control, flavour: Flavour, account: Account) -> dict[s
         "settled_cash": account.settled_cash,
         "orderable_cash": broker.orderable_cash(account),
         "holdings": [asdict(h) for h in account.holdings.values()],
-        "orders": [
-            {**asdict(o), "day": o.day.isoformat(), "open_qty": o.open_qty} for o in account.orders
-        ],
+        "orders": [order_json(order) for order in account.orders],
     }

@@ -47,6 +47,7 @@ class KisCall:
     tr_cont: str
     params: Mapping[str, str]
     body: Mapping[str, Any] = field(default_factory=dict)
+    appkey: str = field(default="", repr=False)
 
     @property
     def flavour(self) -> Flavour:
@@ -170,6 +171,7 @@ def route(api: Api) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
             tr_cont=request.headers.get("tr_cont", "").strip().upper(),
             params={key.upper(): value for key, value in request.query.items()},
             body=await json_object(request) if request.method == "POST" else {},
+            appkey=request.headers.get("appkey", ""),
         )
         return await api.handler(call)
 

@@ -3,7 +3,8 @@
 Every price the market holds is on a tick and inside the day's ±30% band. Time comes from the
 injected clock: while the market is open, each `walk_interval` seconds of clock time is one
 step of the walk (`sync`), and `walk(steps)` moves it by hand. Whoever needs to react to a
-price (the order books) subscribes with `on_price`.
+price (the order books) subscribes with `on_price`; whoever reports trades (the WebSocket's
+ticks) with `on_trade`, told of every price change and every traded volume.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class Stock:
         return [*self.history, self.today_bar(day)]
 
 
+TradeListener = Callable[[Stock, int], None]
+
+
 class Market:
     """All listings with today's prices; deterministic for a seed and a sequence of calls."""
 
@@ -100,6 +104,7 @@ class Market:
         self.walk_interval = walk_interval
         self.is_open = True
         self._listeners: list[PriceListener] = []
+        self._trade_listeners: list[TradeListener] = []
         self._day_listeners: list[Callable[[], None]] = []
         self.reset()
 
@@ -120,6 +125,10 @@ class Market:
 
     def on_price(self, listener: PriceListener) -> None:
         self._listeners.append(listener)
+
+    def on_trade(self, listener: TradeListener) -> None:
+        """Call `listener(stock, volume)` after each trade or price change (volume may be 0)."""
+        self._trade_listeners.append(listener)
 
     def on_new_day(self, listener: Callable[[], None]) -> None:
         """Call `listener` after the market rolls to a new session day."""
@@ -144,6 +153,7 @@ class Market:
         stock = self.stocks[code]
         stock.volume += qty
         stock.turnover += qty * price
+        self._tell_trade(stock, qty)
 
     def walk(self, steps: int = 1) -> None:
         """Move every stock `steps` steps of the random walk (only while open)."""
@@ -174,6 +184,7 @@ class Market:
         self._trade(stock, price, volume=self._rng.randint(0, 30) * 10)
 
     def _trade(self, stock: Stock, price: int, *, volume: int) -> None:
+        moved = price != stock.price
         stock.price = price
         stock.high = max(stock.high, price)
         stock.low = min(stock.low, price)
@@ -181,6 +192,12 @@ class Market:
         stock.turnover += volume * price
         for listener in self._listeners:
             listener(stock.listing.code, price)
+        if moved or volume:
+            self._tell_trade(stock, volume)
+
+    def _tell_trade(self, stock: Stock, volume: int) -> None:
+        for listener in self._trade_listeners:
+            listener(stock, volume)
 
     def _roll_day(self, today: date) -> None:
         logger.info("sandbox market rolls to %s", today.isoformat())

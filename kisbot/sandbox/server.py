@@ -24,8 +24,9 @@ from kisbot.sandbox.control import Control
 from kisbot.sandbox.faults import LoggedRequest
 from kisbot.sandbox.gateway import FLAVOUR, STATE, gateway_middleware, route
 from kisbot.sandbox.messages import FLAVOURS, Flavour
+from kisbot.sandbox.realtime import SessionStats
 from kisbot.sandbox.routes import control as control_routes
-from kisbot.sandbox.routes import files, oauth
+from kisbot.sandbox.routes import files, oauth, websocket
 from kisbot.sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def build_app(state: SandboxState, flavour: Flavour) -> web.Application:
     app.router.add_post("/oauth2/Approval", oauth.approval_key)
     app.router.add_post("/uapi/hashkey", oauth.hashkey)
     files.add_routes(app)
+    websocket.add_routes(app)
     control_routes.add_routes(app)
     return app
 
@@ -61,6 +63,9 @@ class Sandbox:
         mock_rate: float = 1,
         token_interval: float = 60,
         walk_interval: float = 1.0,
+        approval_interval: float = 1.0,
+        ping_interval: float = 100.0,
+        ping_timeout: float = 10.0,
         clock: Clock | None = None,
     ) -> None:
         self.host = host
@@ -75,6 +80,9 @@ class Sandbox:
             mock_rate=mock_rate,
             token_interval=token_interval,
             walk_interval=walk_interval,
+            approval_interval=approval_interval,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
         )
         self.control = Control(self.state)
         self._runners: list[web.AppRunner] = []
@@ -101,6 +109,7 @@ class Sandbox:
         logger.info("KIS sandbox: real %s, mock %s", self.real_url, self.mock_url)
 
     async def stop(self) -> None:
+        self.state.realtime.drop()  # open WebSockets would hold the shutdown up
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -126,6 +135,16 @@ class Sandbox:
     def mock_url(self) -> str:
         """Root of the mock host (for KISBOT_KIS_MOCK_URL)."""
         return self._urls["mock"]
+
+    @property
+    def real_ws_url(self) -> str:
+        """WebSocket root of the real host (for KISBOT_KIS_REAL_WS_URL; clients add /tryitout)."""
+        return "ws" + self.real_url.removeprefix("http")
+
+    @property
+    def mock_ws_url(self) -> str:
+        """WebSocket root of the mock host (for KISBOT_KIS_MOCK_WS_URL)."""
+        return "ws" + self.mock_url.removeprefix("http")
 
     @property
     def files_url(self) -> str:
@@ -190,6 +209,46 @@ class Sandbox:
     ) -> None:
         """Fill `qty` of an open order now (partial fills)."""
         self.control.fill(flavour, odno, qty, price)
+
+    def place_hts_order(
+        self,
+        account: str,
+        code: str,
+        side: str,
+        qty: int,
+        price: int = 0,
+        *,
+        dvsn: str | None = None,
+        flavour: Flavour = "mock",
+    ) -> str:
+        """Place an order as if from HTS (side buy|sell; no price = market); returns its odno."""
+        return self.control.place_hts_order(flavour, account, code, side, qty, price, dvsn).odno
+
+    def reject_next_order(self, flavour: Flavour = "mock", count: int = 1) -> None:
+        """The next order(s) get an order number from order-cash, then a rejection notice."""
+        self.control.reject_next_order(flavour, count)
+
+    def bind_hts_id(self, hts_id: str, account: str, flavour: Flavour = "mock") -> None:
+        """Sessions registered for notices with `hts_id` hear about `account`."""
+        self.control.bind_hts_id(flavour, hts_id, account)
+
+    def drop_sessions(self, appkey: str | None = None, flavour: Flavour | None = None) -> int:
+        """Abruptly close WebSocket sessions (all, or one app key's); returns how many."""
+        return self.control.drop_sessions(appkey, flavour)
+
+    def ping_sessions(self, appkey: str | None = None, flavour: Flavour | None = None) -> int:
+        """Send PINGPONG now; sessions that do not echo within ping_timeout are closed."""
+        return self.control.ping_sessions(appkey, flavour)
+
+    def resend_last_frame(
+        self, appkey: str, flavour: Flavour | None = None, tr_id: str | None = None
+    ) -> int:
+        """Send the last data frame (of `tr_id`) to the app key's session again."""
+        return self.control.resend_last_frame(appkey, flavour, tr_id)
+
+    def sessions(self) -> list[SessionStats]:
+        """Every WebSocket session: host, app key, registrations, unanswered pings."""
+        return self.control.sessions()
 
     def reset(self) -> None:
         self.control.reset()

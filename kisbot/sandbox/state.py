@@ -1,15 +1,18 @@
-"""Everything one sandbox knows, shared by its two hosts: market, keys, tokens, accounts, faults."""
+"""Everything one sandbox knows, shared by its two hosts: market, keys, tokens, accounts, faults,
+and the real-time sessions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from kisbot.clock import Clock
+from kisbot.sandbox.approvals import ApprovalBook
 from kisbot.sandbox.auth import AppKeys, RateLimiter, TokenBook
 from kisbot.sandbox.broker import Broker
 from kisbot.sandbox.faults import FaultBook, RequestLog
 from kisbot.sandbox.market import Market
 from kisbot.sandbox.messages import FLAVOURS, Flavour
+from kisbot.sandbox.realtime import Realtime
 
 
 @dataclass(slots=True)
@@ -34,6 +37,9 @@ class SandboxState:
         mock_rate: float = 1,
         token_interval: float = 60,
         walk_interval: float = 1.0,
+        approval_interval: float = 1.0,
+        ping_interval: float = 100.0,
+        ping_timeout: float = 10.0,
     ) -> None:
         self.clock = clock
         self.market = Market(clock, seed=seed, walk_interval=walk_interval)
@@ -50,6 +56,15 @@ class SandboxState:
             )
             for flavour in FLAVOURS
         }
+        self.approvals = ApprovalBook(clock, interval=approval_interval)
+        self.realtime = Realtime(
+            clock,
+            self.market,
+            {flavour: host.broker for flavour, host in self.hosts.items()},
+            self.approvals,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+        )
 
     def set_market_open(self, is_open: bool) -> None:
         """Open or close the simulated market; opening fills what the prices reach."""
@@ -63,7 +78,10 @@ class SandboxState:
         return sum(host.tokens.expire_all(appkey) for host in self.hosts.values())
 
     def reset(self) -> None:
-        """Back to a fresh start: prices, accounts, tokens, keys, faults and the log."""
+        """Back to a fresh start: prices, accounts, tokens, keys, faults, the log, and the
+        WebSocket sessions (dropped) with their approval keys."""
+        self.realtime.reset()
+        self.approvals.reset()
         self.market.reset()
         self.market.is_open = True
         self.appkeys.reset()

@@ -20,6 +20,8 @@ def account_of(call: KisCall, source: Mapping[str, Any]) -> Account | Message:
     product = str(source.get("ACNT_PRDT_CD", "")).strip()
     if len(cano) != 8 or not cano.isdigit() or len(product) != 2 or not product.isdigit():
         return messages.BAD_ACCOUNT
+    # Notices of an account go to the real-time sessions of the app keys that use it.
+    call.state.realtime.note_account_use(call.flavour, call.appkey, (cano, product))
     return call.host.broker.account(cano, product)
 
 

@@ -8,7 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from kisbot.sandbox.control import Control, ControlError, NotFoundError, account_json
+from kisbot.sandbox.control import (
+    Control,
+    ControlError,
+    NotFoundError,
+    account_json,
+    order_json,
+    sessions_json,
+)
 from kisbot.sandbox.gateway import CONTROL_PREFIX, STATE, plain_json
 
 Route = Callable[[Control, web.Request, dict[str, Any]], Any]
@@ -87,6 +94,53 @@ async def _fill(control: Control, request: web.Request, body: dict[str, Any]) ->
     return {"ok": True}
 
 
+async def _hts_order(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    order = control.place_hts_order(
+        str(body.get("flavour", "")),  # type: ignore[arg-type]
+        str(body.get("account", "")),
+        str(body.get("code", "")),
+        str(body.get("side", "")),
+        _int(body, "qty"),
+        _int(body, "price") if "price" in body else 0,
+        str(body["dvsn"]) if "dvsn" in body else None,
+    )
+    return order_json(order)
+
+
+async def _reject_next(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    count = _int(body, "count") if "count" in body else 1
+    control.reject_next_order(str(body.get("flavour", "")), count)  # type: ignore[arg-type]
+    return {"ok": True}
+
+
+async def _ws_stats(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    return sessions_json(control.sessions())
+
+
+async def _ws_drop(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    return {"dropped": control.drop_sessions(body.get("appkey"), body.get("flavour"))}
+
+
+async def _ws_ping(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    return {"pinged": control.ping_sessions(body.get("appkey"), body.get("flavour"))}
+
+
+async def _ws_resend(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    resent = control.resend_last_frame(
+        str(body.get("appkey", "")), body.get("flavour"), body.get("tr_id")
+    )
+    return {"resent": resent}
+
+
+async def _ws_hts_id(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
+    control.bind_hts_id(
+        str(body.get("flavour", "")),  # type: ignore[arg-type]
+        str(body.get("hts_id", "")),
+        str(body.get("account", "")),
+    )
+    return {"ok": True}
+
+
 async def _reset(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
     control.reset()
     return {"ok": True}
@@ -131,4 +185,11 @@ def add_routes(app: web.Application) -> None:
     add("GET", f"{p}accounts/{{flavour}}/{{account}}", _handler(_account))
     add("POST", f"{p}accounts/{{flavour}}/{{account}}/cash", _handler(_account))
     add("POST", f"{p}fill", _handler(_fill))
+    add("POST", f"{p}hts-order", _handler(_hts_order))
+    add("POST", f"{p}reject-next", _handler(_reject_next))
+    add("GET", f"{p}ws/stats", _handler(_ws_stats))
+    add("POST", f"{p}ws/drop", _handler(_ws_drop))
+    add("POST", f"{p}ws/ping", _handler(_ws_ping))
+    add("POST", f"{p}ws/resend", _handler(_ws_resend))
+    add("POST", f"{p}ws/hts-id", _handler(_ws_hts_id))
     add("POST", f"{p}reset", _handler(_reset))

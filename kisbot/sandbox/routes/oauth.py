@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -55,13 +54,18 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def approval_key(request: web.Request) -> web.Response:
-    """POST /oauth2/Approval: a WebSocket approval key (body uses `secretkey`)."""
-    state, _ = state_and_host(request)
+    """POST /oauth2/Approval: a WebSocket approval key for this host (body uses `secretkey`),
+    at most one per second per app key."""
+    state, host = state_and_host(request)
     body = await json_object(request)
-    refusal = state.appkeys.check(str(body.get("appkey", "")), str(body.get("secretkey", "")))
+    appkey = str(body.get("appkey", ""))
+    refusal = state.appkeys.check(appkey, str(body.get("secretkey", "")))
     if refusal is not None:
         return _token_error(refusal)
-    return plain_json({"approval_key": str(uuid.uuid4())})
+    key = state.approvals.issue(appkey, host.flavour)
+    if isinstance(key, TokenError):
+        return _token_error(key)
+    return plain_json({"approval_key": key})
 
 
 async def hashkey(request: web.Request) -> web.Response:

@@ -126,7 +126,7 @@ def _ccld_row(order: Order) -> dict[str, str]:
         "ord_dvsn_cd": order.dvsn,
         "cnc_cfrm_qty": str(order.qty if order.kind == "cancel" else order.cancelled_qty),
         "rmn_qty": str(order.open_qty),
-        "rjct_qty": "0",
+        "rjct_qty": str(order.qty if order.rejected else 0),
         "ccld_cndt_name": "없음",
         "inqr_ip_addr": "",
         "cpbc_ordp_ord_rcit_dvsn_cd": "",
