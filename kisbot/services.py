@@ -15,6 +15,7 @@ import httpx
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
 from kisbot.kis import KisService, TokenStore
+from kisbot.kis.realtime.approval import ApprovalStore
 from kisbot.kis.symbols import SymbolSource
 from kisbot.kis.transport import new_http_client
 from kisbot.market_hours import KrxCalendar
@@ -55,7 +56,13 @@ async def open_services(
         await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
     http = http or new_http_client(settings.kis_timeout)
-    kis = kis_service(settings, token_store=database.tokens, clock=clock, http=http)
+    kis = kis_service(
+        settings,
+        token_store=database.tokens,
+        approval_store=database.approval_keys,
+        clock=clock,
+        http=http,
+    )
     symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
     logger.info("services open: database %s", _database_kind(settings))
     return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock))
@@ -65,6 +72,7 @@ def kis_service(
     settings: Settings,
     *,
     token_store: TokenStore | None = None,
+    approval_store: ApprovalStore | None = None,
     clock: Clock | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> KisService:
@@ -76,6 +84,9 @@ def kis_service(
         mock_rate=settings.kis_mock_rate,
         timeout=settings.kis_timeout,
         token_store=token_store,
+        approval_store=approval_store,
+        real_ws_url=settings.kis_real_ws_url,
+        mock_ws_url=settings.kis_mock_ws_url,
         clock=clock,
         http=http,
     )

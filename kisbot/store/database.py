@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
+from kisbot.store.approval_store import DatabaseApprovalStore
 from kisbot.store.engine import create_engine, create_session_factory
 from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
-from kisbot.store.models import AccessTokenRow, Base, CredentialRow, User
+from kisbot.store.models import AccessTokenRow, ApprovalKeyRow, Base, CredentialRow, User
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
@@ -35,6 +36,7 @@ class Database:
     outbox: OutboxRepo = field(init=False)
     confirmations: ConfirmationRepo = field(init=False)
     tokens: DatabaseTokenStore = field(init=False)
+    approval_keys: DatabaseApprovalStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserRepo(self.sessions, self.clock)
@@ -43,6 +45,7 @@ class Database:
         self.outbox = OutboxRepo(self.sessions, self.clock)
         self.confirmations = ConfirmationRepo(self.sessions, self.clock)
         self.tokens = DatabaseTokenStore(self.engine, self.vault, self.clock)
+        self.approval_keys = DatabaseApprovalStore(self.engine, self.vault, self.clock)
 
     async def stored_key_ids(self) -> set[str]:
         """The ids of the master keys the stored secrets are encrypted with."""
@@ -71,13 +74,14 @@ class Database:
     async def forget_user(self, user_id: int) -> None:
         """Delete everything stored for this user: every row of every table that has a
         `user_id` column (a new table is covered without listing it here), the access tokens
-        of their app keys, and the user row itself."""
+        and WebSocket approval keys of their app keys, and the user row itself."""
         async with self.sessions.begin() as session:
             rows = (
                 await session.scalars(select(CredentialRow).where(CredentialRow.user_id == user_id))
             ).all()
             hashes = [key_hash for row in rows for key_hash in self._token_hashes(row)]
             await session.execute(delete(AccessTokenRow).where(AccessTokenRow.key_hash.in_(hashes)))
+            await session.execute(delete(ApprovalKeyRow).where(ApprovalKeyRow.key_hash.in_(hashes)))
             for table in reversed(Base.metadata.sorted_tables):  # rows that refer to others first
                 if "user_id" in table.c:
                     await session.execute(delete(table).where(table.c.user_id == user_id))
