@@ -95,7 +95,11 @@ async def services(
     tmp_path: Path, clock: ManualClock, mock_client: FakeClient
 ) -> AsyncIterator[Services]:
     settings = load_settings(
-        {"KISBOT_DATA_DIR": str(tmp_path), "KISBOT_MASTER_KEY": generate_key()}
+        {
+            "KISBOT_DATA_DIR": str(tmp_path),
+            "KISBOT_MASTER_KEY": generate_key(),
+            "KISBOT_REALTIME": "false",  # the fake KIS has no WebSocket
+        }
     )
     await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
