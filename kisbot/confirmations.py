@@ -230,6 +230,11 @@ class Confirmations:
         rows = await self._repo.submitted_since(kinds, since, unfinished=unfinished)
         return [Intent.from_row(row) for row in rows]
 
+    async def submitting(self, user_id: int) -> int:
+        """How many of the user's intents are being carried out right now (claimed, no answer
+        recorded yet)."""
+        return await self._repo.count_submitting(user_id)
+
     async def advance_progress(
         self, intent_id: str, progress: str, filled_quantity: int, finals: tuple[str, ...]
     ) -> bool:

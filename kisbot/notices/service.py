@@ -83,6 +83,8 @@ class Notices:
                 self._recheck_later(user_id, environment, notice.order_no)
             return queued
         intent = await self._intent_for(user_id, environment, _subject(notice))
+        if intent is None and notice.kind in (NoticeKind.ACCEPTED, NoticeKind.REJECTED):
+            intent = await self._intent_being_recorded(user_id, environment, notice.order_no)
         return await self._report(user_id, _from_notice(notice, environment, intent, self._now()))
 
     # -- from today's orders (a fill notice, or polling) -----------------------------------
@@ -182,6 +184,17 @@ class Notices:
             except KisError as error:
                 logger.info("user=%s fill recheck failed: %s", user_id, type(error).__name__)
         logger.warning("user=%s a fill KIS announced is not in its order list yet", user_id)
+
+    async def _intent_being_recorded(
+        self, user_id: int, environment: Environment, order_no: str
+    ) -> Intent | None:
+        """KIS may announce an order before its REST answer reaches kisbot: while one of the
+        user's confirmations is still being submitted, wait a moment for its order number."""
+        for delay in self._recheck_delays:
+            if not await self._confirmations.submitting(user_id):
+                break
+            await self._clock.sleep(delay)
+        return await self._intent_for(user_id, environment, order_no)
 
     async def _open_intents(self, user_id: int, environment: Environment) -> list[Intent]:
         intents = await self._confirmations.submitted_since(

@@ -43,7 +43,13 @@ class BotHarness:
         self.extra_env = dict(env or {})
         self.clock = clock or SystemClock()
         self.sandbox = sandbox or Sandbox(
-            real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0
+            real_rate=0,
+            mock_rate=0,
+            token_interval=0,
+            seed=7,
+            walk_interval=0,
+            approval_interval=0,
+            ping_interval=0,
         )
         self._owns_sandbox = sandbox is None
         self.master_key = master_key or generate_key()
@@ -72,6 +78,8 @@ class BotHarness:
             "KISBOT_TELEGRAM_API_URL": self.api.root_url,
             "KISBOT_KIS_REAL_URL": self.sandbox.real_url,
             "KISBOT_KIS_MOCK_URL": self.sandbox.mock_url,
+            "KISBOT_KIS_REAL_WS_URL": self.sandbox.real_ws_url,
+            "KISBOT_KIS_MOCK_WS_URL": self.sandbox.mock_ws_url,
             "KISBOT_SYMBOLS_URL": self.sandbox.files_url,
             "KISBOT_DATA_DIR": str(self.data_dir),
             "KISBOT_MASTER_KEY": self.master_key,

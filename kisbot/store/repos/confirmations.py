@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from kisbot.store.models import CONFIRMATION_KINDS, Confirmation
 from kisbot.store.repos._base import Repo, ensure_user
@@ -172,6 +172,15 @@ class ConfirmationRepo(Repo):
             )
         async with self._sessions() as session:
             return list(await session.scalars(query.order_by(Confirmation.created_at)))
+
+    async def count_submitting(self, user_id: int) -> int:
+        """How many of the user's confirmations are being submitted right now (claimed, no
+        answer recorded yet)."""
+        query = select(func.count()).where(
+            Confirmation.user_id == user_id, Confirmation.state == "submitting"
+        )
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
 
     async def advance_progress(
         self, confirmation_id: str, progress: str, filled_quantity: int, finals: tuple[str, ...]
