@@ -33,7 +33,11 @@ PHOTO_DIR = "demo-photos"
 DEMO_TOKEN = "100000001:DEMO-local-bot-token-not-a-real-secret"
 DEMO_USER_ID = 10001
 DEMO_CREDENTIAL = Credential(
-    "DEMO-APP-KEY", "DEMO-APP-SECRET", Account.parse("50000000-01"), Environment.MOCK
+    "DEMO-APP-KEY",
+    "DEMO-APP-SECRET",
+    Account.parse("50000000-01"),
+    Environment.MOCK,
+    hts_id="demouser",  # fill notices arrive over the sandbox's WebSocket
 )
 
 BANNER = {
@@ -41,6 +45,7 @@ BANNER = {
         "kisbot 데모 — 로컬 KIS 샌드박스(모의 시장)와 이 터미널에서 대화합니다.\n"
         "모의투자 계좌가 등록되어 있습니다. 예: /price 삼성전자, /daily 005930 20, /balance,\n"
         "/buy 005930 1, /orders, /alert 005930 above 80000.\n"
+        "지정가 주문(/buy 005930 10 71000)은 시세가 닿으면 체결되고, 체결 알림이 저절로 옵니다.\n"
         "마지막 메시지의 버튼은 번호를 입력해 누릅니다. 차트는 PNG 파일로 저장되어\n"
         "경로가 표시됩니다. /help 로 전체 명령, /quit 로 종료."
     ),
@@ -48,6 +53,8 @@ BANNER = {
         "kisbot demo — chatting in this terminal with a local KIS sandbox (a simulated market).\n"
         "A mock account is registered. Try /price 005930, /daily 005930 20, /balance,\n"
         "/buy 005930 1, /orders, /alert 005930 above 80000.\n"
+        "A limit order (/buy 005930 10 71000) fills when the price gets there; its fill notice\n"
+        "arrives by itself.\n"
         "Type a number to press that button of the latest message. Charts are saved as PNG files\n"
         "(their path is shown). /help lists every command, /quit leaves."
     ),
@@ -108,6 +115,7 @@ async def run_demo(
         await start_in_loop(application)
         try:
             await _register_demo_key(application.bot_data["services"])
+            application.bot_data["core"].realtime.nudge()  # the key's WebSocket, now
             print(BANNER[locale], flush=True)
             user = api.add_user("You", user_id=DEMO_USER_ID, language_code=locale)
             photos = PhotoFolder(None if ephemeral else data_dir / PHOTO_DIR)
@@ -123,6 +131,8 @@ def _demo_environment(
         **api.bot_env(),
         "KISBOT_KIS_REAL_URL": sandbox.real_url,
         "KISBOT_KIS_MOCK_URL": sandbox.mock_url,
+        "KISBOT_KIS_REAL_WS_URL": sandbox.real_ws_url,
+        "KISBOT_KIS_MOCK_WS_URL": sandbox.mock_ws_url,
         "KISBOT_SYMBOLS_URL": sandbox.files_url,
         "KISBOT_DATA_DIR": str(data_dir),
         "KISBOT_LOCALE": locale,

@@ -59,3 +59,12 @@ def test_charts_of_a_demo_without_a_data_dir_outlive_it() -> None:
         assert chart.read_bytes().startswith(b"\x89PNG")
     finally:
         shutil.rmtree(chart.parent, ignore_errors=True)
+
+
+def test_fill_notices_arrive_on_their_own_over_the_sandbox_websocket() -> None:
+    result = run_demo("/price 005930\n/buy 005930 1\n1\n/orders\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "주문 접수 · 삼성전자 (005930) 매수 1주" in out
+    assert "체결완료 1/1주 · 삼성전자 (005930) 매수" in out
+    assert "📊 상태: 체결완료 1/1주" in out  # the confirmation, edited
