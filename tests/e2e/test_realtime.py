@@ -165,3 +165,21 @@ async def test_at_most_forty_registrations_and_the_rest_are_polled(live: BotHarn
     assert len(session.registrations) == 40  # 39 codes and the fill notices
     report = await live.core.alerts.check()
     assert report.codes == report.calls == len(set(watched)) - 39  # the rest: one call a code
+
+
+async def test_ticked_codes_follow_alerts_as_they_are_added_fired_and_removed(
+    live: BotHarness,
+) -> None:
+    user = live.user()
+    await live.register_key(user)
+    samsung = live.sandbox.set_price("005930", 70_000)
+    hynix = live.sandbox.price("000660")
+    await live.send(user, f"/alert 005930 above {samsung + 1000}")
+    await live.send(user, f"/alert 000660 above {hynix * 110 // 100}")
+    await eventually(lambda: live.core.realtime.live_codes() == {"005930", "000660"})
+    await live.send(user, "/unalert 2")
+    await eventually(lambda: live.core.realtime.live_codes() == {"005930"})
+    live.sandbox.set_price("005930", samsung + 1000)  # fires the one-shot alert
+    await eventually(lambda: len(said(live, user, "알림 #1")) == 1)
+    # Nothing left to watch and no HTS ID: the key's session closes.
+    await eventually(lambda: live.sandbox.sessions() == [])
