@@ -38,7 +38,7 @@ from kisbot.store.repos import OutboxRepo
 logger = logging.getLogger(__name__)
 
 ChatLookup = Callable[[Iterable[int]], Awaitable[dict[int, int]]]
-Covered = Callable[[int, Environment], bool]
+NoticesLive = Callable[[int, Environment], bool]
 
 _ORDER_KINDS = (ORDER, MODIFY)  # intents that place an order at KIS (a modify: a new number)
 # A fill KIS announced but its order list does not show yet is read again after these waits.
@@ -90,10 +90,16 @@ class Notices:
     # -- from today's orders (a fill notice, or polling) -----------------------------------
 
     async def check_fills(
-        self, user_id: int, environment: Environment, order_nos: set[str] | None = None
+        self,
+        user_id: int,
+        environment: Environment,
+        order_nos: set[str] | None = None,
+        *,
+        fills_only: bool = False,
     ) -> int:
         """Read today's orders and report what changed on these orders (default: kisbot's own
-        open ones); how many messages it queued."""
+        open ones); how many messages it queued. `fills_only`: leave rejections and cancels to
+        the WebSocket's notices (their quantities may be counted differently)."""
         client = await self._accounts.client_for(user_id, environment)
         if client is None:
             return 0
@@ -108,13 +114,17 @@ class Notices:
                 continue
             intent = await self._intent_for(user_id, environment, record.order_no)
             notice = _from_record(record, environment, intent, self._now())
-            if notice is not None:
+            if notice is not None and not (fills_only and notice.kind is not NoticeKind.FILLED):
                 queued += await self._report(user_id, notice)
         return queued
 
-    async def poll_round(self, covered: Covered, keep_going: Callable[[], bool]) -> int:
+    async def poll_round(self, live: NoticesLive, keep_going: Callable[[], bool]) -> int:
         """The polling fallback: for every user with kisbot orders still open today whose
-        notices no live WebSocket carries, read today's orders once; messages queued."""
+        notices no live WebSocket carries, read today's orders once; messages queued.
+
+        Mock accounts are read even with live notices, for fills only: KIS's mock server is
+        reported to drop notices (kis-api.md §7.3), and a fill read twice is queued once.
+        """
         if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
             return 0
         owners = {
@@ -128,10 +138,11 @@ class Notices:
         for user_id, environment in sorted(owners):
             if not keep_going():
                 break
-            if covered(user_id, environment):
+            notices_live = live(user_id, environment)
+            if notices_live and not environment.is_mock:
                 continue
             try:
-                queued += await self.check_fills(user_id, environment)
+                queued += await self.check_fills(user_id, environment, fills_only=notices_live)
             except KisError as error:
                 logger.info("user=%s order check postponed: %s", user_id, type(error).__name__)
         return queued

@@ -6,6 +6,7 @@ dropped session that comes back with everything, frames sent twice, PINGPONG, th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -183,3 +184,20 @@ async def test_ticked_codes_follow_alerts_as_they_are_added_fired_and_removed(
     await eventually(lambda: len(said(live, user, "알림 #1")) == 1)
     # Nothing left to watch and no HTS ID: the key's session closes.
     await eventually(lambda: live.sandbox.sessions() == [])
+
+
+async def test_on_mock_fills_are_polled_as_well_and_still_reported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # KIS's mock server is said to drop notices: kisbot's own mock orders are polled too.
+    monkeypatch.setattr(jobs, "ORDER_WATCH_INTERVAL", 0.1)
+    async with BotHarness(tmp_path, env={"KISBOT_REALTIME": "true"}) as bot:
+        user = bot.user()
+        await connected(bot, user)
+        summary, order_no = await buy_resting(bot, user, 10)
+        before = len(bot.sandbox.requests("inquire-daily-ccld"))
+        await eventually(lambda: len(bot.sandbox.requests("inquire-daily-ccld")) > before + 2)
+        bot.sandbox.fill(order_no, 10)  # seen by a notice (and its read) and by the polling
+        await eventually(lambda: "📊 상태: 체결완료 10/10주" in summary.text)
+        await asyncio.sleep(0.5)  # a few more polling rounds' time
+        assert len(said(bot, user, "체결완료 10/10주")) == 1
