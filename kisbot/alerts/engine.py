@@ -158,7 +158,10 @@ class AlertEngine:
         report = TickReport()
         for alert in list(alerts):
             prev_close = tick.prev_close or alert.reference_price or 0
-            if await self._evaluate(alert, tick.price, prev_close, None, report):
+            # Two keys' sessions may tick one code at once: the other may have removed it.
+            if await self._evaluate(alert, tick.price, prev_close, None, report) and (
+                alert in alerts
+            ):
                 alerts.remove(alert)
         if report.fired:
             logger.info("alert tick %s: %d fired", tick.code, report.fired)

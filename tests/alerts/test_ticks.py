@@ -90,3 +90,16 @@ async def test_codes_are_ranked_by_how_near_their_alerts_are_to_firing(
         await engine.tick()  # reads the prices
         assert (await engine.nearest_codes({USER}))[:2] == ["000660", "005930"]
         assert "035720" not in await engine.nearest_codes({USER})
+
+
+async def test_two_sessions_ticking_one_code_at_once_fire_it_once(
+    opened: Opener, sandbox: Sandbox, clock: ManualClock
+) -> None:
+    database = await opened(clock)
+    await register(database, USER, Environment.MOCK)
+    await database.alerts.add(USER, "005930", "above", 1_000)
+    async with kis_for(sandbox, database, clock) as kis:
+        engine = engine_for(database, kis, clock)
+        await engine.reload()
+        fired = await asyncio.gather(*(engine.on_tick(tick("005930", 80_000)) for _ in range(5)))
+    assert sum(fired) == 1 and len(await database.outbox.pending()) == 1
