@@ -80,7 +80,7 @@ async def alert_removed(turn: Turn, callback: AlertRemove) -> None:
 
 async def _resumed_note(turn: Turn) -> Markup:
     """The user is writing to the bot again: alerts paused while they had blocked it resume."""
-    count = await turn.core.alerts.resume(turn.user_id)
+    count = await turn.core.delivery.resume(turn.user_id)
     return Markup(f"{turn.t('alerts.resumed', count=count)}\n\n") if count else Markup("")
 
 

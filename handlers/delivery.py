@@ -132,7 +132,7 @@ def _reply_to(message_id: int | None) -> ReplyParameters | None:
 async def deliver_outbox(bot: Bot, core: Core, keep_going: Callable[[], bool]) -> None:
     """Send every due outbox message this process can claim (until `keep_going` says stop)."""
     try:
-        report = await core.alerts.deliver(
+        report = await core.delivery.deliver(
             lambda message: send_push(bot, core, message), keep_going
         )
     except Exception as error:  # the outbox keeps everything; the next round tries again

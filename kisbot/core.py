@@ -19,7 +19,7 @@ Where to find a behaviour:
     /alert, /alerts, /unalert, checks            kisbot/alerts/          Alerts
     fill notices (WebSocket or polling)          kisbot/notices/         Notices
     what each key's WebSocket subscribes to      kisbot/subscriptions.py Subscriptions
-    sending what the outbox holds                kisbot/delivery.py      deliver_due, Doorbell
+    sending what the outbox holds                kisbot/delivery.py      Delivery, Doorbell
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from kisbot.accounts import Accounts
 from kisbot.alerts.engine import AlertEngine
 from kisbot.alerts.service import Alerts
 from kisbot.confirmations import Confirmations
-from kisbot.delivery import Doorbell
+from kisbot.delivery import Delivery, Doorbell
 from kisbot.market import Market
 from kisbot.notices import Notices
 from kisbot.orders import Orders, Reconciler
@@ -54,6 +54,7 @@ class Core:
     alerts: Alerts
     notices: Notices
     realtime: Subscriptions
+    delivery: Delivery
     doorbell: Doorbell  # rung when a message was queued that should go out now
     default_locale: str
 
@@ -112,6 +113,7 @@ def build_core(services: Services) -> Core:
         alerts=alerts,
         notices=notices,
         realtime=realtime,
+        delivery=Delivery(database.outbox, database.alerts, clock),
         doorbell=doorbell,
         default_locale=settings.locale,
     )

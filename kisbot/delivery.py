@@ -182,3 +182,27 @@ class Doorbell:
         """Whether it rang since the last answer (and silence it)."""
         rung, self._rung = self._rung, False
         return rung
+
+
+class Delivery:
+    """The outbox's side of the core: deliver what is due, and welcome back a user who had
+    blocked the bot."""
+
+    def __init__(self, outbox: OutboxRepo, alerts: AlertRepo, clock: Clock) -> None:
+        self._outbox = outbox
+        self._alerts = alerts
+        self._clock = clock
+
+    async def deliver(
+        self, send: Sender, keep_going: Callable[[], bool] | None = None
+    ) -> DeliveryReport:
+        """Hand every due message this process can claim to `send`, once each (until
+        `keep_going` says the bot is stopping)."""
+        return await deliver_due(
+            self._outbox, self._alerts, send, self._clock, keep_going or (lambda: True)
+        )
+
+    async def resume(self, user_id: int) -> int:
+        """The user wrote again after blocking the bot: their held messages are due and their
+        paused alerts active again; how many alerts resumed."""
+        return await resume_user(self._outbox, self._alerts, user_id)

@@ -5,8 +5,8 @@ priority) to check the code, show where the price stands and, for percent alerts
 previous close the move is measured from. The stock comes from the one resolver, so an
 ambiguous name gives `AlertChoices` to pick from, as /price does.
 
-The background half — a round of checks (`check`) and delivering the outbox (`deliver`) — is
-plain async methods; the Telegram side only schedules them and sends what `deliver` hands it.
+The background half — a round of checks (`check`) — is a plain async method; what fires waits
+in the outbox, which kisbot.delivery sends.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from kisbot.alerts import rules
 from kisbot.alerts.engine import AlertEngine, TickReport
 from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
-from kisbot.delivery import DeliveryReport, Sender, deliver_due, resume_user
 from kisbot.kis import KisClient, Quote
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities
@@ -146,24 +145,11 @@ class Alerts:
             raise Problem("alerts.no_such", number=number)
         self.on_changed()
 
-    async def resume(self, user_id: int) -> int:
-        """Re-activate alerts paused while the user had blocked the bot; how many."""
-        return await resume_user(self._outbox, self._repo, user_id)
-
     # -- the background half ----------------------------------------------------------------
 
     async def check(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
         """One round of checks over every user's alerts; what fired waits in the outbox."""
         return await self._engine.tick(keep_going)
-
-    async def deliver(
-        self, send: Sender, keep_going: Callable[[], bool] | None = None
-    ) -> DeliveryReport:
-        """Hand every due outbox message this process can claim to `send`, once each (until
-        `keep_going` says the bot is stopping)."""
-        return await deliver_due(
-            self._outbox, self._repo, send, self._clock, keep_going or (lambda: True)
-        )
 
     def _start_of_day(self) -> datetime:
         today = self._clock.now().astimezone(KST).date()
