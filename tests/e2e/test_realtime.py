@@ -201,3 +201,16 @@ async def test_on_mock_fills_are_polled_as_well_and_still_reported_once(
         await eventually(lambda: "📊 상태: 체결완료 10/10주" in summary.text)
         await asyncio.sleep(0.5)  # a few more polling rounds' time
         assert len(said(bot, user, "체결완료 10/10주")) == 1
+
+
+async def test_setkey_with_an_hts_id_says_notices_are_real_time_and_connects(
+    live: BotHarness,
+) -> None:
+    user = live.user()
+    reply = await live.reply_text(
+        user, "/setkey PSliveKey0001 LiveSecret0001 50011111-01 mock htsid01"
+    )
+    assert "체결 알림: 실시간" in reply and "htsid01" not in reply
+    await eventually(lambda: live.core.realtime.covers(user.id, Environment.MOCK))
+    (session,) = live.sandbox.sessions()
+    assert [tr_id for tr_id, _ in session.registrations] == ["H0STCNI9"]  # mock's notice TR
