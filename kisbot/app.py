@@ -32,6 +32,7 @@ from kisbot.runner import BotApiRefused, KeysChanged, serve
 from kisbot.services import Services, open_services
 from kisbot.store.errors import StoreError
 from kisbot.telegram_request import AiohttpRequest, HeartbeatRequest
+from kisbot.workers import check_workers, run_workers
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +177,19 @@ def run(settings: Settings) -> None:
 
 def main(argv: Sequence[str]) -> int:
     """`kisbot run`: the bot, configured by KISBOT_* variables (see the README)."""
-    argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="kisbot run",
         description="Run the Telegram bot (long polling, or a webhook when KISBOT_WEBHOOK_URL "
         "is set). Configuration comes from KISBOT_* environment variables.",
-    ).parse_args(list(argv))
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run N bot processes behind the one webhook (needs KISBOT_WEBHOOK_URL and "
+        "PostgreSQL); they share its port and coordinate through the database",
+    )
+    workers = parser.parse_args(list(argv)).workers
     configure_logging()
     try:
         settings = load_settings()
@@ -189,6 +198,9 @@ def main(argv: Sequence[str]) -> int:
                 "kisbot cannot start: KISBOT_TELEGRAM_TOKEN is not set "
                 "(expected the bot token from @BotFather)."
             )
+        check_workers(settings, workers)
+        if workers > 1:
+            return asyncio.run(run_workers(workers, settings))
         run(settings)
     except ConfigError as error:
         print(error, file=sys.stderr)

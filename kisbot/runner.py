@@ -90,12 +90,14 @@ async def serve(settings: Settings, open_bot: OpenBot) -> None:
             stop.set()
 
     with _stop_on_signals(stop), _one_line_errors():
-        _check_webhook_listen(settings)
+        listener = _webhook_listener(settings)
         secret = _webhook_secret(settings)
         async with hold_run_lock(settings.resolved_database_url, on_regained=keys_still_fit):
             application, services = await open_bot()
             try:
-                if not stop.is_set() and await _start(application, settings, secret, stop):
+                if not stop.is_set() and await _start(
+                    application, settings, secret, listener, stop
+                ):
                     logger.info("kisbot is running (%s)", _mode(settings))
                     _warn_if_open_to_anyone(settings)
                     await stop.wait()
@@ -117,19 +119,24 @@ def _mode(settings: Settings) -> str:
     return f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
 
 
-def _check_webhook_listen(settings: Settings) -> None:
-    """Raise ConfigError unless the webhook server will be able to listen where it should.
+def _webhook_listener(settings: Settings) -> socket.socket | None:
+    """The webhook server's listening socket, bound now (a port in use is a local problem,
+    found before any network call); ConfigError if it cannot be.
 
-    PTB binds it only after setWebhook; a port in use is a local problem, found here first.
+    It is bound with SO_REUSEPORT, so several `kisbot run` processes on one machine can serve
+    one webhook URL: the kernel spreads Telegram's connections across them (README, "Several
+    processes").
     """
     if not settings.webhook_url:
-        return
+        return None
     host, port = settings.webhook_host_port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        socket.create_server((host, port), family=family).close()
+        listener = socket.create_server((host, port), family=family, reuse_port=True)
     except OSError as error:
         raise ConfigError(_cannot_listen(settings, error)) from None
+    listener.setblocking(False)
+    return listener
 
 
 def _webhook_secret(settings: Settings) -> str | None:
@@ -153,7 +160,11 @@ def _cannot_listen(settings: Settings, error: OSError) -> str:
 
 
 async def _start(
-    application: Application, settings: Settings, secret: str | None, stop: asyncio.Event
+    application: Application,
+    settings: Settings,
+    secret: str | None,
+    listener: socket.socket | None,
+    stop: asyncio.Event,
 ) -> bool:
     """Bring the Bot API side up, retrying transient failures; False if told to stop first."""
     post_init_done = False
@@ -164,7 +175,7 @@ async def _start(
         if not post_init_done and application.post_init is not None:
             await application.post_init(application)  # setMyCommands
             post_init_done = True
-        await _start_updater(application, settings, secret)  # deleteWebhook or setWebhook
+        await _start_updater(application, settings, secret, listener)  # (delete|set)Webhook
         await application.start()
 
     delays = backoff_delays()
@@ -193,7 +204,12 @@ async def _start(
             return False
 
 
-async def _start_updater(application: Application, settings: Settings, secret: str | None) -> None:
+async def _start_updater(
+    application: Application,
+    settings: Settings,
+    secret: str | None,
+    listener: socket.socket | None,
+) -> None:
     updater = application.updater
     assert updater is not None
     if updater.running:
@@ -205,11 +221,10 @@ async def _start_updater(application: Application, settings: Settings, secret: s
             error_callback=_log_polling_error,
         )
         return
-    host, port = settings.webhook_host_port
+    assert listener is not None
     try:
         await updater.start_webhook(
-            listen=host,
-            port=port,
+            unix=listener,  # PTB's name for "serve on this socket", TCP ones included
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=secret,
