@@ -1,4 +1,5 @@
-"""Real time: the HTS ID on credentials, approval keys, notice dedupe and order progress.
+"""Real time and several processes: the HTS ID and key hash on credentials, approval keys,
+notice dedupe and order progress.
 
 Revision ID: 0004
 Revises: 0003
@@ -22,6 +23,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.add_column(sa.Column("hts_id_enc", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("key_hash", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_credentials_key_hash"), ["key_hash"], unique=False)
     op.create_table(
         "approval_keys",
         sa.Column("key_hash", sa.String(length=64), nullable=False),
@@ -55,4 +58,6 @@ def downgrade() -> None:
         batch_op.drop_column("dedupe_key")
     op.drop_table("approval_keys")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credentials_key_hash"))
+        batch_op.drop_column("key_hash")
         batch_op.drop_column("hts_id_enc")

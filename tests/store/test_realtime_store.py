@@ -95,3 +95,21 @@ async def test_credentials_keep_the_hts_id_encrypted(opened: Opener, clock: Manu
     async with database.engine.connect() as connection:
         dump = (await connection.execute(text("SELECT * FROM credentials"))).all()
     assert "kisuser77" not in repr(dump)
+
+
+async def test_the_app_keys_in_use_are_known_without_decrypting_them(
+    opened: Opener, clock: ManualClock
+) -> None:
+    database = await opened(clock)
+    await database.credentials.put(7, credential())
+    await database.credentials.put(8, credential())  # the same key, another user
+    await database.credentials.put(9, credential(app_key="PSotherKEY000000000000000000000000000"))
+    hashes = await database.credentials.key_hashes()
+    assert hashes == {
+        database.vault.lookup_hash(APP_KEY, "mock"),
+        database.vault.lookup_hash("PSotherKEY000000000000000000000000000", "mock"),
+    }
+    # A row stored before the hash was kept gets it on first use.
+    async with database.engine.begin() as connection:
+        await connection.execute(text("UPDATE credentials SET key_hash = NULL"))
+    assert await database.credentials.key_hashes() == hashes

@@ -35,6 +35,9 @@ class CredentialRow(Base):
     app_secret_enc: Mapped[str] = mapped_column(Text)
     account_enc: Mapped[str] = mapped_column(Text)
     hts_id_enc: Mapped[str | None] = mapped_column(Text)  # the KIS login ID, for fill notices
+    # The vault's HMAC of (app key, environment), as tokens are keyed: which app keys are in
+    # use, without decrypting them (process ownership of keys). Written with the secrets.
+    key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     key_id: Mapped[str] = mapped_column(String(16))  # which master key encrypted them
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

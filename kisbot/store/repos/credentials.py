@@ -39,6 +39,7 @@ def encrypt_into(row: CredentialRow, credential: Credential, vault: Vault) -> No
         if credential.hts_id
         else None
     )
+    row.key_hash = vault.lookup_hash(credential.app_key, env)
     row.key_id = vault.key_id
 
 
@@ -190,6 +191,25 @@ class CredentialRepo(Repo):
                 except VaultError:
                     logger.warning("the credential of user %s cannot be decrypted", row.user_id)
         return found
+
+    async def key_hashes(self) -> set[str]:
+        """The lookup hashes of every stored app key (each key once, whoever registered it).
+
+        Rows stored before the hash was kept get it now, once.
+        """
+        async with self._sessions.begin() as session:
+            for row in await session.scalars(
+                select(CredentialRow).where(CredentialRow.key_hash.is_(None))
+            ):
+                try:
+                    row.key_hash = self._vault.lookup_hash(
+                        decrypt_row(row, self._vault).app_key, row.environment
+                    )
+                except VaultError:
+                    logger.warning("the credential of user %s cannot be decrypted", row.user_id)
+        async with self._sessions() as session:
+            query = select(CredentialRow.key_hash).where(CredentialRow.key_hash.is_not(None))
+            return {str(key_hash) for key_hash in await session.scalars(query.distinct())}
 
     async def environments(self, user_id: int) -> list[Environment]:
         """The environments the user has a credential for."""
