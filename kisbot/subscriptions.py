@@ -27,6 +27,7 @@ from kisbot.alerts.engine import AlertEngine
 from kisbot.kis import Credential, Environment
 from kisbot.kis.realtime import Notice, RealtimeEvent, Tick
 from kisbot.notices import Notices
+from kisbot.owners import EveryKey, KeyOwners
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,14 @@ class Subscriptions:
         notices: Notices,
         *,
         max_registrations: int = MAX_REGISTRATIONS,
+        owners: KeyOwners | None = None,
     ) -> None:
         self._hub = hub_factory(self.on_event) if hub_factory is not None else None
         self._accounts = accounts
         self._engine = engine
         self._notices = notices
         self._max = max_registrations
+        self._owners: KeyOwners = owners or EveryKey()
         self._wants: dict[KeyId, _Want] = {}
         self._lock = asyncio.Lock()
         self._nudged = True  # the first look plans
@@ -179,7 +182,8 @@ class Subscriptions:
             want = wants[key]
             room = self._max - (1 if want.hts_id else 0)
             want.codes = (await self._engine.nearest_codes(key_users))[:room]
-        return wants
+        # Another process owns the rest: KIS allows one session per key.
+        return {key: want for key, want in wants.items() if self._owners.owns(want.credential)}
 
 
 def _key(credential: Credential) -> KeyId:

@@ -31,6 +31,7 @@ from kisbot.kis import KisAuthError, KisError, Priority, Quote
 from kisbot.kis.client import MULTI_QUOTE_MAX, KisClient
 from kisbot.kis.realtime import Tick
 from kisbot.market_hours import KrxCalendar
+from kisbot.owners import EveryKey, KeyOwners
 from kisbot.securities import Securities
 from kisbot.store.repos import AlertRepo
 from kisbot.store.repos.alerts import WatchedAlert
@@ -74,6 +75,7 @@ class AlertEngine:
         clock: Clock,
         *,
         market_hours_only: bool = True,
+        owners: KeyOwners | None = None,
     ) -> None:
         self._repo = repo
         self._accounts = accounts
@@ -81,6 +83,7 @@ class AlertEngine:
         self._calendar = calendar
         self._clock = clock
         self._market_hours_only = market_hours_only
+        self._owners: KeyOwners = owners or EveryKey()
         self._lock = asyncio.Lock()
         self._keep_going: Callable[[], bool] = _always
         # What ticks are checked against, as of the last round: alerts by code, their users'
@@ -204,8 +207,8 @@ class AlertEngine:
         groups: dict[KeyId, _KeyGroup] = {}
         for alert in alerts:
             client = clients.get(alert.user_id)
-            if client is None:
-                continue
+            if client is None or not self._owners.owns(client.credential):
+                continue  # no key, or another process polls this key
             key = (client.credential.app_key, client.environment.value)
             group = groups.get(key)
             if group is None:

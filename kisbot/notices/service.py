@@ -33,6 +33,7 @@ from kisbot.market_hours import KrxCalendar
 from kisbot.notices.models import FINAL, OrderNotice, Progress
 from kisbot.orders.models import MODIFY, ORDER
 from kisbot.orders.parsing import same_order_no
+from kisbot.owners import EveryKey, KeyOwners
 from kisbot.store.repos import OutboxRepo
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Notices:
         clock: Clock,
         *,
         market_hours_only: bool = True,
+        owners: KeyOwners | None = None,
         on_queued: Callable[[], None] = lambda: None,
         recheck_delays: Sequence[float] = RECHECK_DELAYS,
     ) -> None:
@@ -68,6 +70,7 @@ class Notices:
         self._calendar = calendar
         self._clock = clock
         self._market_hours_only = market_hours_only
+        self._owners: KeyOwners = owners or EveryKey()
         self._on_queued = on_queued
         self._recheck_delays = tuple(recheck_delays)
         self._rechecks: set[asyncio.Task[None]] = set()
@@ -103,6 +106,8 @@ class Notices:
         client = await self._accounts.client_for(user_id, environment)
         if client is None:
             return 0
+        if order_nos is None and not self._owners.owns(client.credential):
+            return 0  # polling: the key's owner process reads it
         intents = await self._open_intents(user_id, environment)
         wanted = order_nos if order_nos is not None else {i.order_no for i in intents}
         if not wanted:
