@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import random
+import signal
+import sys
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -257,3 +261,62 @@ async def test_the_owned_keys_are_logged_at_start_and_on_each_change_only(
         "this process owns 0 keys",
         "this process owns 2 keys: APPK…real, BCDE…mock",
     ]
+
+
+class Bot:
+    """A real process holding ownership (tests.store.owner_process), and what it last said."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.owned: set[int] = set()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.owned = set(json.loads(line))
+
+    async def end(self, signal_number: int) -> None:
+        self.process.send_signal(signal_number)
+        await self.process.wait()
+        await self._reader
+        self.owned = set()
+
+
+async def until_shared(bots: list[Bot], count: int, sizes: list[int], within: float) -> float:
+    """Seconds until the bots' owned sets split `count` keys in sets of these sizes; fails
+    after `within` seconds."""
+    began = time.monotonic()
+    while time.monotonic() - began < within:
+        sets = [bot.owned for bot in bots]
+        if sorted(map(len, sets)) == sizes and set().union(*sets) == set(range(count)):
+            return time.monotonic() - began
+        await asyncio.sleep(0.05)
+    pytest.fail(f"not shared after {within} s: {[sorted(bot.owned) for bot in bots]}")
+
+
+async def test_real_processes_take_over_a_killed_one_s_keys_within_seconds(
+    postgres: Backend,
+) -> None:
+    bots = []
+    try:
+        for _ in range(3):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.store.owner_process", postgres.url, "12",
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            bots.append(Bot(process))
+        await until_shared(bots, 12, [4, 4, 4], within=30)  # includes starting Python 3 times
+        await asyncio.sleep(0.5)  # a few more rebalances each: nothing moves
+        await until_shared(bots, 12, [4, 4, 4], within=0.01)
+
+        killed = bots.pop()
+        await killed.end(signal.SIGKILL)  # kill -9: no chance to release anything
+        assert await until_shared(bots, 12, [6, 6], within=10) < 10
+
+        stopped = bots.pop()
+        await stopped.end(signal.SIGTERM)  # a clean stop releases at once
+        assert await until_shared(bots, 12, [12], within=10) < 2
+    finally:
+        for bot in bots:
+            await bot.end(signal.SIGKILL)
