@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from kisbot.clock import ManualClock
 from kisbot.kis.credentials import Environment
@@ -194,9 +195,8 @@ async def test_a_killed_connection_s_keys_are_taken_and_reclaimed_after_reconnec
 async def test_reconnecting_waits_out_a_backoff_while_the_database_is_away(
     postgres: Backend, clock: ManualClock
 ) -> None:
-    ownership = SharedOwnership(
-        postgres.url.replace("127.0.0.1:5432", "127.0.0.1:9"), clock
-    )  # nothing listens on the discard port
+    nowhere = make_url(postgres.url).set(host="127.0.0.1", port=9)  # the discard port: refused
+    ownership = SharedOwnership(nowhere.render_as_string(hide_password=False), clock)
     try:
         assert await ownership.rebalance(KEYS) == frozenset()
         connects = 0
