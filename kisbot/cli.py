@@ -1,4 +1,4 @@
-"""The `kisbot` command: run | demo | sandbox | db upgrade | keygen | rotate-key | health.
+"""The `kisbot` command: run | demo | sandbox | db upgrade | keygen | rotate-key | health | status.
 
 Each subcommand lives with the code it drives and parses its own arguments; this module only
 dispatches, so `kisbot SUBCOMMAND --help` is answered by the subcommand itself.
@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "keygen": ("kisbot.store.cli", "keygen_main", "print a new master key for KISBOT_MASTER_KEY"),
     "rotate-key": ("kisbot.store.cli", "rotate_key_main", "re-encrypt secrets with the first key"),
     "health": ("kisbot.health", "main", "exit 0 if the bot running here is healthy (Docker)"),
+    "status": ("kisbot.store.status", "main", "show the running bots and the app keys each owns"),
 }
 
 

@@ -14,6 +14,7 @@ from kisbot.store.approval_store import DatabaseApprovalStore
 from kisbot.store.engine import create_engine, create_session_factory
 from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
 from kisbot.store.models import AccessTokenRow, ApprovalKeyRow, Base, CredentialRow, User
+from kisbot.store.ownership import KeyOwnership, key_labels, key_ownership
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
@@ -95,6 +96,23 @@ class Database:
             logger.warning("forget: a credential of user %s could not be decrypted", row.user_id)
             return []
         return self.vault.lookup_hashes(app_key, row.environment)
+
+    def key_ownership(self) -> KeyOwnership:
+        """This process's share of the app keys in use (every key unless on PostgreSQL);
+        `start` it, `rebalance` it every few seconds, `stop` it at shutdown."""
+        return key_ownership(self.engine.url.render_as_string(hide_password=False), self.clock)
+
+    async def stored_key_labels(self) -> dict[str, str]:
+        """Every stored credential's key hash and label (APPK…real); rows that cannot be
+        decrypted are logged and left out."""
+        credentials = []
+        async with self.sessions() as session:
+            for row in await session.scalars(select(CredentialRow).order_by(CredentialRow.id)):
+                try:
+                    credentials.append(decrypt_row(row, self.vault))
+                except VaultError:
+                    logger.warning("the credential of user %s cannot be decrypted", row.user_id)
+        return key_labels(self.vault, credentials)
 
     async def close(self) -> None:
         await self.engine.dispose()
