@@ -50,6 +50,7 @@ from kisbot.store.database import Database, open_database
 from kisbot.store.engine import create_engine
 from kisbot.store.migrations import upgrade_database
 from kisbot.store.models import AccessTokenRow, Base
+from kisbot.store.ownership import KeyOwnership
 from kisbot.store.vault import generate_key
 
 RATE = 18.0
@@ -172,7 +173,7 @@ class _NoNames:
 def alerts_of(settings: Settings, database: Database, kis: KisService, clock: Clock) -> Alerts:
     """The bot's alerts feature over this store and KIS service, wired as `kisbot run` wires it."""
     calendar = KrxCalendar(clock)
-    services = Services(settings, clock, None, database, kis, _NoNames(), calendar)  # type: ignore[arg-type]
+    services = Services(settings, clock, None, database, kis, _NoNames(), calendar, KeyOwnership())  # type: ignore[arg-type]
     return build_core(services).alerts
 
 

@@ -13,7 +13,7 @@ from telegram.ext import Application
 from handlers.common import SETTINGS_KEY
 from handlers.confirm import expire_confirmations
 from handlers.delivery import DOORBELL_INTERVAL, alert_round, deliver_rung
-from handlers.notices import plan_subscriptions, watch_orders
+from handlers.notices import plan_subscriptions, rebalance_keys, watch_orders
 from handlers.trading import reconcile_leftovers
 from kisbot.config import Settings
 
@@ -24,6 +24,8 @@ EXPIRE_INTERVAL = 2.0  # seconds between sweeps for expired confirmations
 LEFTOVER_CHECK = 5.0  # after start: settle unknown outcomes left by an earlier run
 LEFTOVER_INTERVAL = 300.0  # and again every 5 minutes: cut-off submits appear only later
 ORDER_WATCH_INTERVAL = 3.0  # polling for fills of kisbot's open orders no WebSocket reports
+REBALANCE = "rebalance-keys"
+REBALANCE_INTERVAL = 2.0  # a dead process's app keys are taken over within about this
 PLAN_INTERVAL = 1.0  # a change of keys or alerts reaches the WebSocket registrations this soon
 
 
@@ -70,5 +72,20 @@ def register(application: Application) -> None:
         DOORBELL_INTERVAL,
         first=DOORBELL_INTERVAL,
         name="doorbell",
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+
+
+def register_rebalance(application: Application) -> None:
+    """Schedule this process's share of the app keys (only when several processes may share
+    the database: on SQLite one process owns every key and nothing runs)."""
+    queue = application.job_queue
+    if queue is None or queue.get_jobs_by_name(REBALANCE):  # pragma: no cover
+        return
+    queue.run_repeating(
+        rebalance_keys,
+        REBALANCE_INTERVAL,
+        first=REBALANCE_INTERVAL,
+        name=REBALANCE,
         job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )

@@ -95,3 +95,11 @@ async def plan_subscriptions(context: Context) -> None:
         await core_of(context).realtime.refresh_if_nudged()
     except Exception as error:  # the next change, or the next round, plans again
         logger.error("real-time plan failed: %s", type(error).__name__)
+
+
+async def rebalance_keys(context: Context) -> None:
+    """The job (several processes on PostgreSQL): keep this process's share of the app keys."""
+    try:
+        await core_of(context).owners.rebalance()
+    except Exception as error:  # the next round tries again; ownership reconnects itself
+        logger.error("app-key rebalance failed: %s", type(error).__name__)

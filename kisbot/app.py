@@ -23,6 +23,7 @@ from handlers import register_handlers
 from handlers.commands import COMMANDS
 from handlers.common import CORE_KEY, SETTINGS_KEY
 from handlers.i18n import render
+from handlers.jobs import register_rebalance
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import ConfigError, Settings, load_settings
 from kisbot.core import build_core
@@ -93,7 +94,10 @@ async def _open(application: Application) -> None:
         settings, clock=application.bot_data[CLOCK_KEY]
     )
     application.bot_data[SERVICES_KEY] = services
-    application.bot_data[CORE_KEY] = build_core(services)
+    core = application.bot_data[CORE_KEY] = build_core(services)
+    if core.owners.shared:  # several processes may share the database: take a share of keys
+        await core.owners.rebalance()
+        register_rebalance(application)
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
     # The runner calls this again if setMyCommands failed on the network: start them once.
     if WARM_UP_KEY not in application.bot_data:

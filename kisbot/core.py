@@ -19,6 +19,7 @@ Where to find a behaviour:
     /alert, /alerts, /unalert, checks            kisbot/alerts/          Alerts
     fill notices (WebSocket or polling)          kisbot/notices/         Notices
     what each key's WebSocket subscribes to      kisbot/subscriptions.py Subscriptions
+    which app keys this process serves           kisbot/owners.py        OwnedKeys
     sending what the outbox holds                kisbot/delivery.py      Delivery, Doorbell
 """
 
@@ -35,6 +36,7 @@ from kisbot.delivery import Delivery, Doorbell
 from kisbot.market import Market
 from kisbot.notices import Notices
 from kisbot.orders import Orders, Reconciler
+from kisbot.owners import OwnedKeys
 from kisbot.securities import Securities
 from kisbot.services import Services
 from kisbot.subscriptions import Subscriptions
@@ -54,6 +56,7 @@ class Core:
     alerts: Alerts
     notices: Notices
     realtime: Subscriptions
+    owners: OwnedKeys
     delivery: Delivery
     doorbell: Doorbell  # rung when a message was queued that should go out now
     default_locale: str
@@ -63,6 +66,9 @@ def build_core(services: Services) -> Core:
     """Every feature service, wired once over the opened infrastructure."""
     settings, database, clock = services.settings, services.database, services.clock
     securities = Securities(services.symbols)
+    owners = OwnedKeys(
+        services.ownership, database.credentials, database.vault, database.stored_key_labels
+    )
     confirmations = Confirmations(database.confirmations, clock, settings.confirm_ttl)
     accounts = Accounts(
         database.users,
@@ -81,6 +87,7 @@ def build_core(services: Services) -> Core:
         services.calendar,
         clock,
         market_hours_only=settings.market_hours_only,
+        owners=owners,
     )
     doorbell = Doorbell()
     notices = Notices(
@@ -91,10 +98,11 @@ def build_core(services: Services) -> Core:
         services.calendar,
         clock,
         market_hours_only=settings.market_hours_only,
+        owners=owners,
         on_queued=doorbell.ring,
     )
     hub_factory = services.kis.realtime if settings.realtime else None
-    realtime = Subscriptions(hub_factory, accounts, engine, notices)
+    realtime = Subscriptions(hub_factory, accounts, engine, notices, owners=owners)
     alerts = Alerts(database.alerts, database.outbox, accounts, securities, engine, clock)
 
     def alert_fired() -> None:  # deliver it now; the codes worth ticks may have changed
@@ -104,6 +112,7 @@ def build_core(services: Services) -> Core:
     engine.on_fired = alert_fired
     alerts.on_changed = realtime.nudge
     accounts.on_keys_changed(realtime.nudge)
+    owners.on_change = lambda: realtime.nudge(reload=False)  # sessions follow ownership
     return Core(
         accounts=accounts,
         securities=securities,
@@ -113,6 +122,7 @@ def build_core(services: Services) -> Core:
         alerts=alerts,
         notices=notices,
         realtime=realtime,
+        owners=owners,
         delivery=Delivery(database.outbox, database.alerts, clock),
         doorbell=doorbell,
         default_locale=settings.locale,

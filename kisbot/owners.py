@@ -9,9 +9,13 @@ On SQLite there is one process, which owns every key.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from kisbot.kis import Credential
+from kisbot.store.ownership import KeyOwnership, SharedOwnership, key_hash
+from kisbot.store.repos import CredentialRepo
+from kisbot.store.vault import Vault
 
 
 class KeyOwners(Protocol):
@@ -25,3 +29,50 @@ class EveryKey:
 
     def owns(self, credential: Credential) -> bool:
         return True
+
+
+class OwnedKeys:
+    """This process's share of the app keys in use, kept by `rebalance` every few seconds.
+
+    Over kisbot.store's ownership (advisory locks on PostgreSQL; every key on SQLite): keys are
+    compared by the vault's hash of (app key, environment), never the key itself.
+    """
+
+    def __init__(
+        self,
+        ownership: KeyOwnership,
+        credentials: CredentialRepo,
+        vault: Vault,
+        labels: Callable[[], Awaitable[dict[str, str]]],
+    ) -> None:
+        self._ownership = ownership
+        self._credentials = credentials
+        self._vault = vault
+        self._labels = labels
+        self._hashes: dict[tuple[str, str], str] = {}
+        self.on_change: Callable[[], None] = lambda: None
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may own keys (PostgreSQL); False: this one owns them all."""
+        return isinstance(self._ownership, SharedOwnership)
+
+    def owns(self, credential: Credential) -> bool:
+        return self._ownership.owns(self._hash(credential))
+
+    async def rebalance(self) -> bool:
+        """Take this process's share of the keys in use now; whether what it owns changed."""
+        before = self._ownership.owned()
+        owned = await self._ownership.rebalance(await self._credentials.key_hashes())
+        if owned == before:
+            return False
+        self._ownership.announce(await self._labels())
+        self.on_change()
+        return True
+
+    def _hash(self, credential: Credential) -> str:
+        key = (credential.app_key, credential.environment.value)
+        found = self._hashes.get(key)
+        if found is None:
+            found = self._hashes[key] = key_hash(self._vault, credential)
+        return found

@@ -21,6 +21,7 @@ from kisbot.kis.transport import new_http_client
 from kisbot.market_hours import KrxCalendar
 from kisbot.store.database import Database, open_database
 from kisbot.store.migrations import upgrade_database
+from kisbot.store.ownership import KeyOwnership
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,12 @@ class Services:
     kis: KisService
     symbols: SymbolSource
     calendar: KrxCalendar
+    ownership: KeyOwnership
 
     async def aclose(self) -> None:
-        """Close the KIS service, the database and the shared HTTP client, in that order."""
+        """Release this process's app keys, close the KIS service, the database and the shared
+        HTTP client, in that order."""
+        await self.ownership.stop()
         await self.kis.aclose()
         await self.database.close()
         await self.http.aclose()
@@ -65,7 +69,9 @@ async def open_services(
     )
     symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
     logger.info("services open: database %s", _database_kind(settings))
-    return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock))
+    ownership = database.key_ownership()
+    await ownership.start()
+    return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock), ownership)
 
 
 def kis_service(

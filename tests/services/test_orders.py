@@ -38,6 +38,7 @@ from kisbot.problems import Problem
 from kisbot.services import Services
 from kisbot.store.database import open_database
 from kisbot.store.migrations import upgrade_database
+from kisbot.store.ownership import KeyOwnership
 from kisbot.store.vault import generate_key
 from tests.fakes.symbols import FixedSymbols
 
@@ -104,7 +105,7 @@ async def services(
     await upgrade_database(settings.resolved_database_url)
     database = await open_database(settings, clock)
     kis = FakeKis({Environment.MOCK: mock_client, Environment.REAL: FakeClient(Environment.REAL)})
-    services = Services(settings, clock, None, database, kis, FixedSymbols(), None)  # type: ignore[arg-type]
+    services = Services(settings, clock, None, database, kis, FixedSymbols(), None, KeyOwnership())  # type: ignore[arg-type]
     await database.credentials.put(
         USER, Credential("APPKEY", "SECRET", Account.parse("50000001-01"), Environment.MOCK)
     )
