@@ -15,6 +15,10 @@ each with a fresh bot, sandbox and database:
   (exponential gaps); the alert round stays at its default 30 s, so only ticks fire them;
 - polling: KISBOT_REALTIME=false, KISBOT_ALERT_INTERVAL=30; the crossings fall at uniformly
   random moments over `--poll-rounds` rounds, so the figure is the real wait for a round.
+The "fired" columns end at the `created_at` of the alert's outbox row instead (read from the
+bot's database after it stopped; same machine, same wall clock): the bot decided the alert
+fired; the rest is delivery. `--doorbell` starts the bot with another interval for its doorbell
+job (a what-if), `--profile-bot FILE` runs the websocket-mode bot under pyinstrument.
 
 Ticks per second. In this process on one core: an `AlertEngine` over SQLite holding 5,000
 alerts on 1,000 codes (above, below and percent alerts, none near the prices ticked), fed
@@ -23,7 +27,8 @@ synthetic H0STCNT0 ticks: `engine.on_tick(Tick)` alone, then each tick as a KIS 
 a conditional UPDATE and an outbox row in SQLite). Not a test.
 
     ./dev bench realtime [--users 10] [--alerts 20] [--ws-gap 0.2] [--poll-rounds 4]
-        [--ticks 100000] [--only latency|ticks] [--profile-ticks FILE]
+        [--ticks 100000] [--codes 1000] [--only latency|ticks] [--doorbell SECONDS]
+        [--profile-bot FILE] [--profile-ticks FILE]
 """
 
 from __future__ import annotations
