@@ -658,7 +658,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile-bot", metavar="FILE", help="pyinstrument the websocket-mode bot into FILE"
     )
-    parser.add_argument("--profile-ticks", metavar="FILE", help="pyinstrument the tick runs")
+    parser.add_argument(
+        "--profile-ticks", metavar="FILE", help="pyinstrument the tick runs (slows them)"
+    )
     parser.add_argument("--seed", type=int, default=5)
     return parser.parse_args()
 
