@@ -27,7 +27,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.alerts import fired_text
-from handlers.common import Buttons, Context, core_of, keyboard, locale_of
+from handlers.common import CORE_KEY, Buttons, Context, core_of, keyboard, locale_of
 from handlers.format import escape
 from handlers.i18n import Markup, render
 from handlers.notices import notice_text, show_progress
@@ -36,7 +36,7 @@ from kisbot.delivery import Attempt, Outcome, PushMessage
 
 logger = logging.getLogger(__name__)
 
-DOORBELL_INTERVAL = 0.25  # seconds between looks at the doorbell
+DOORBELL_CHECK = 5.0  # seconds a wait for the doorbell lasts before it looks again
 ROUND_KEY = "alert_round"
 
 
@@ -72,11 +72,12 @@ async def alert_round(context: Context) -> None:
         state.rounds += 1
 
 
-async def deliver_rung(context: Context) -> None:
-    """The job: deliver now if this process queued something since the last look."""
-    core = core_of(context)
-    if core.doorbell.answer():
-        await deliver_outbox(context.bot, core, lambda: context.application.running)
+async def deliver_on_ring(application: Application) -> None:
+    """Deliver as soon as this process queues something (the doorbell), until cancelled."""
+    core: Core = application.bot_data[CORE_KEY]
+    while True:
+        if await core.doorbell.wait(DOORBELL_CHECK):
+            await deliver_outbox(application.bot, core, lambda: application.running)
 
 
 async def send_push(bot: Bot, core: Core, message: PushMessage) -> Attempt:

@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from handlers.common import SETTINGS_KEY
 from handlers.confirm import expire_confirmations
-from handlers.delivery import DOORBELL_INTERVAL, alert_round, deliver_rung
+from handlers.delivery import alert_round
 from handlers.notices import plan_subscriptions, rebalance_keys, watch_orders
 from handlers.trading import reconcile_leftovers
 from kisbot.config import Settings
@@ -31,7 +31,8 @@ PLAN_INTERVAL = 1.0  # a change of keys or alerts reaches the WebSocket registra
 
 def register(application: Application) -> None:
     """Schedule the alert round, the confirmation expiry sweep, the leftover reconciliation,
-    the order watch (fills by polling) and the doorbell (prompt delivery)."""
+    and the order watch (fills by polling). Prompt delivery is not a job: kisbot.app starts
+    handlers.delivery.deliver_on_ring, which waits for the doorbell."""
     queue = application.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is installed
         logger.warning("no JobQueue: alerts will not be checked, confirmations not expired")
@@ -65,13 +66,6 @@ def register(application: Application) -> None:
         PLAN_INTERVAL,
         first=0.1,
         name="plan-subscriptions",
-        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    queue.run_repeating(
-        deliver_rung,
-        DOORBELL_INTERVAL,
-        first=DOORBELL_INTERVAL,
-        name="doorbell",
         job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
 

@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 from handlers import register_handlers
 from handlers.commands import COMMANDS
 from handlers.common import CORE_KEY, SETTINGS_KEY
+from handlers.delivery import deliver_on_ring
 from handlers.i18n import render
 from handlers.jobs import register_rebalance
 from kisbot.clock import Clock, SystemClock
@@ -44,6 +45,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 CLOCK_KEY = "clock"
 SERVICES_KEY = "services"
 WARM_UP_KEY = "warm_up_tasks"
+DOORBELL_KEY = "deliver_on_ring"
 
 
 def build_application(
@@ -95,6 +97,10 @@ async def _open(application: Application) -> None:
     )
     application.bot_data[SERVICES_KEY] = services
     core = application.bot_data[CORE_KEY] = build_core(services)
+    if DOORBELL_KEY not in application.bot_data:
+        application.bot_data[DOORBELL_KEY] = asyncio.create_task(
+            deliver_on_ring(application), name="deliver-on-ring"
+        )
     if core.owners.shared:  # several processes may share the database: take a share of keys
         await core.owners.rebalance()
         register_rebalance(application)
@@ -109,6 +115,11 @@ async def _open(application: Application) -> None:
 
 
 async def _close(application: Application) -> None:
+    doorbell = application.bot_data.pop(DOORBELL_KEY, None)
+    if doorbell is not None:
+        doorbell.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await doorbell
     for task in application.bot_data.pop(WARM_UP_KEY, []):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

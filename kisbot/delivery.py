@@ -19,6 +19,7 @@ knows only the outbox and what each outcome means for it:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -169,19 +170,23 @@ async def resume_user(outbox: OutboxRepo, alerts: AlertRepo, user_id: int) -> in
 
 
 class Doorbell:
-    """Rung when this process queued a message, so delivery runs now rather than at the next
-    round (a fill notice or a tick alert is due within seconds)."""
+    """Rung when this process queued a message, so delivery starts at once rather than at the
+    next round (a fill notice or a tick alert is due within seconds)."""
 
     def __init__(self) -> None:
-        self._rung = False
+        self._rung = asyncio.Event()
 
     def ring(self) -> None:
-        self._rung = True
+        self._rung.set()
 
-    def answer(self) -> bool:
-        """Whether it rang since the last answer (and silence it)."""
-        rung, self._rung = self._rung, False
-        return rung
+    async def wait(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait up to `timeout` seconds for a ring; whether it rang (and silence it)."""
+        try:
+            await asyncio.wait_for(self._rung.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._rung.clear()
+        return True
 
 
 class Delivery:

@@ -303,9 +303,9 @@ class AlertEngine:
                 report.rearmed += await self._repo.rearm_fired(alert.id)
                 return True
             return False
-        now = self._clock.now()
         if not rules.condition_holds(kind, threshold, price, prev_close):
             return False
+        now = self._clock.now()
         if not rules.cooled_down(alert.last_fired_at, alert.cooldown_seconds, now):
             return False
         fired = FiredAlert(

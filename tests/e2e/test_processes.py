@@ -142,8 +142,9 @@ class Fleet:
 
 
 async def eventually(condition: Callable[[], Any], timeout: float = 20.0) -> None:  # noqa: ASYNC109
+    """Wait (bounded) for what other processes do; they send no signal to wait on."""
     async with asyncio.timeout(timeout):
-        while not (await condition() if asyncio.iscoroutinefunction(condition) else condition()):
+        while not (await condition() if asyncio.iscoroutinefunction(condition) else condition()):  # noqa: ASYNC110
             await asyncio.sleep(0.1)
 
 
@@ -159,7 +160,7 @@ async def fleet(tmp_path: Path, postgres_url: str) -> AsyncIterator[Fleet]:
             for n in range(USERS):
                 user = fleet.api.add_user(f"User{n}")
                 credential = Credential(
-                    f"PSproc{n}Key000000000000000000000000",
+                    f"K{n:03d}ProcKey000000000000000000000000",  # labels (key_id) differ
                     f"ProcSecret{n}",
                     Account.parse(f"5{n + 1:07d}-01"),
                     Environment.REAL,
