@@ -223,11 +223,18 @@ class Confirmations:
         return {number.lstrip("0") for number in await self._repo.order_numbers(user_id)}
 
     async def submitted_since(
-        self, kinds: tuple[str, ...], since: datetime, *, unfinished: tuple[str, ...] | None = None
+        self,
+        kinds: tuple[str, ...],
+        since: datetime,
+        *,
+        unfinished: tuple[str, ...] | None = None,
+        user_id: int | None = None,
     ) -> list[Intent]:
-        """Submitted intents of these kinds made since then (with `unfinished`: whose progress
-        is none of those), oldest first."""
-        rows = await self._repo.submitted_since(kinds, since, unfinished=unfinished)
+        """Submitted intents of these kinds made since then (all users', or one's; with
+        `unfinished`: whose progress is none of those), oldest first."""
+        rows = await self._repo.submitted_since(
+            kinds, since, unfinished=unfinished, user_id=user_id
+        )
         return [Intent.from_row(row) for row in rows]
 
     async def submitting(self, user_id: int) -> int:

@@ -214,23 +214,23 @@ class Notices:
 
     async def _open_intents(self, user_id: int, environment: Environment) -> list[Intent]:
         intents = await self._confirmations.submitted_since(
-            _ORDER_KINDS, self._start_of_day(), unfinished=FINAL
+            _ORDER_KINDS, self._start_of_day(), unfinished=FINAL, user_id=user_id
         )
-        return [i for i in intents if i.user_id == user_id and i.environment is environment]
+        return [i for i in intents if i.environment is environment]
 
     async def _intent_for(
         self, user_id: int, environment: Environment, order_no: str
     ) -> Intent | None:
         if not order_no:
             return None
-        intents = await self._confirmations.submitted_since(_ORDER_KINDS, self._start_of_day())
+        intents = await self._confirmations.submitted_since(
+            _ORDER_KINDS, self._start_of_day(), user_id=user_id
+        )
         return next(
             (
                 i
                 for i in intents
-                if i.user_id == user_id
-                and i.environment is environment
-                and same_order_no(i.order_no, order_no)
+                if i.environment is environment and same_order_no(i.order_no, order_no)
             ),
             None,
         )

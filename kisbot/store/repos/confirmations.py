@@ -156,10 +156,15 @@ class ConfirmationRepo(Repo):
             return [str(number) for number in await session.scalars(query)]
 
     async def submitted_since(
-        self, kinds: tuple[str, ...], since: datetime, *, unfinished: tuple[str, ...] | None = None
+        self,
+        kinds: tuple[str, ...],
+        since: datetime,
+        *,
+        unfinished: tuple[str, ...] | None = None,
+        user_id: int | None = None,
     ) -> list[Confirmation]:
-        """Submitted confirmations of these kinds created since then, oldest first; with
-        `unfinished`, only those whose progress is none of those (still open at KIS)."""
+        """Submitted confirmations of these kinds created since then (all users', or one's),
+        oldest first; with `unfinished`, only those whose progress is none of those."""
         query = select(Confirmation).where(
             Confirmation.kind.in_(kinds),
             Confirmation.state == "submitted",
@@ -170,6 +175,8 @@ class ConfirmationRepo(Repo):
             query = query.where(
                 Confirmation.progress.is_(None) | Confirmation.progress.not_in(unfinished)
             )
+        if user_id is not None:
+            query = query.where(Confirmation.user_id == user_id)
         async with self._sessions() as session:
             return list(await session.scalars(query.order_by(Confirmation.created_at)))
 
