@@ -17,8 +17,8 @@ each with a fresh bot, sandbox and database:
   random moments over `--poll-rounds` rounds, so the figure is the real wait for a round.
 The "fired" columns end at the `created_at` of the alert's outbox row instead (read from the
 bot's database after it stopped; same machine, same wall clock): the bot decided the alert
-fired; the rest is delivery. `--doorbell` starts the bot with another interval for its doorbell
-job (a what-if), `--profile-bot FILE` runs the websocket-mode bot under pyinstrument.
+fired; the rest is delivery. `--profile-bot FILE` runs the websocket-mode bot under
+pyinstrument.
 
 Ticks per second. In this process on one core: an `AlertEngine` over SQLite holding 5,000
 alerts on 1,000 codes (above, below and percent alerts, none near the prices ticked), fed
@@ -27,7 +27,7 @@ synthetic H0STCNT0 ticks: `engine.on_tick(Tick)` alone, then each tick as a KIS 
 a conditional UPDATE and an outbox row in SQLite). Not a test.
 
     ./dev bench realtime [--users 10] [--alerts 20] [--ws-gap 0.2] [--poll-rounds 4]
-        [--ticks 100000] [--codes 1000] [--only latency|ticks] [--doorbell SECONDS]
+        [--ticks 100000] [--codes 1000] [--only latency|ticks]
         [--profile-bot FILE] [--profile-ticks FILE]
 """
 
@@ -261,11 +261,9 @@ async def read_queued(settings: Settings, world: World) -> None:
         await database.close()
 
 
-def bot_command(doorbell: float | None, profile: str | None) -> list[str]:
-    """`kisbot run`, optionally with another doorbell interval (a what-if) or profiled."""
+def bot_command(profile: str | None) -> list[str]:
+    """`kisbot run`, optionally profiled."""
     launcher = "import sys; from kisbot.cli import main; sys.exit(main(['run']))"
-    if doorbell is not None:
-        launcher = f"import handlers.jobs; handlers.jobs.DOORBELL_INTERVAL = {doorbell}; {launcher}"
     if profile is not None:
         return [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", profile, "-c", launcher]
     return [sys.executable, "-c", launcher]
@@ -333,7 +331,7 @@ LATENCY_HEADER = (
 async def measure_mode(args: argparse.Namespace, *, realtime: bool) -> ModeResult:
     """One mode, start to finish, with a fresh sandbox, Bot API, database and bot."""
     mode = "websocket" if realtime else "polling"
-    command = bot_command(args.doorbell, args.profile_bot if realtime else None)
+    command = bot_command(args.profile_bot if realtime else None)
     rng = random.Random(args.seed)
     async with new_sandbox() as sandbox, StampedBotApi(BOT_TOKEN) as api:
         world = World(sandbox, api)
@@ -649,12 +647,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--codes", type=int, default=1000, help="codes of the tick runs' index")
     parser.add_argument("--tick-users", type=int, default=100, help="owners of the index")
     parser.add_argument("--only", choices=("latency", "ticks"))
-    parser.add_argument(
-        "--doorbell",
-        type=float,
-        metavar="SECONDS",
-        help="what if: the bot's doorbell job every SECONDS instead of handlers.jobs' 0.25",
-    )
     parser.add_argument(
         "--profile-bot", metavar="FILE", help="pyinstrument the websocket-mode bot into FILE"
     )
