@@ -99,12 +99,12 @@ class TokenManager:
             await self._store.discard(*key, token)
             logger.info("revoked the access token of %s", credential.key_id)
             return True
-        raise _token_error(answer, request)
+        raise auth_error(answer, request)
 
     def _usable(self, token: AccessToken | None, refused: str | None = None) -> bool:
         if token is None or token.value == refused:
             return False
-        return _aware(token.expires_at) - self._margin > self._clock.now()
+        return as_aware(token.expires_at) - self._margin > self._clock.now()
 
     async def _obtain(self, credential: Credential, refused: str | None) -> AccessToken:
         key = _key(credential)
@@ -143,7 +143,7 @@ class TokenManager:
                     logger.info("issued an access token for %s", credential.key_id)
                     return token
             if answer.code != ISSUANCE_TOO_SOON:
-                raise _token_error(answer, request)
+                raise auth_error(answer, request)
             logger.info("KIS asks to wait before issuing a token for %s", credential.key_id)
         raise KisRateLimited(
             ISSUANCE_TOO_SOON,
@@ -167,7 +167,7 @@ class TokenManager:
             raise _unreachable(request, failure) from None
 
     async def _wait_for_window(self, key: _Key, stored: AccessToken | None) -> None:
-        moments = [self._last_issued.get(key), _aware(stored.issued_at) if stored else None]
+        moments = [self._last_issued.get(key), as_aware(stored.issued_at) if stored else None]
         known = [moment for moment in moments if moment is not None]
         if not known:
             return
@@ -217,7 +217,7 @@ def _unreachable(request: KisRequest, failure: TransportFailure) -> KisUnavailab
     )
 
 
-def _aware(moment: datetime) -> datetime:
+def as_aware(moment: datetime) -> datetime:
     # A store that loses the offset (SQLite does) keeps UTC; read a naive time as UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -229,7 +229,8 @@ def _kst_timestamp(raw: str) -> datetime | None:
         return None
 
 
-def _token_error(answer: KisAnswer, request: KisRequest) -> KisError:
+def auth_error(answer: KisAnswer, request: KisRequest) -> KisError:
+    """The error of a refused /oauth2 call (tokenP, revokeP, Approval): KIS's own shape."""
     where = {"method": request.method, "path": request.path}
     if not answer.has_kis_body:
         if answer.status >= 500 or answer.body is None:

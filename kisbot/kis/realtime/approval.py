@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from kisbot.clock import Clock
+from kisbot.kis.auth import as_aware, auth_error
 from kisbot.kis.credentials import Credential, Environment
-from kisbot.kis.errors import KisAuthError, KisError, KisRefusal, KisUnavailable
-from kisbot.kis.http import Hosts, KisAnswer, KisHttp, KisRequest, TransportFailure
+from kisbot.kis.errors import KisUnavailable
+from kisbot.kis.http import Hosts, KisHttp, KisRequest, TransportFailure
 from kisbot.kis.parsing import text
 from kisbot.kis.single_flight import SingleFlight
 
@@ -119,7 +120,7 @@ class ApprovalKeys:
     def _usable(self, key: _Key, approval: ApprovalKey | None) -> bool:
         if approval is None or approval.value == self._refused.get(key):
             return False
-        expires = min(_aware(approval.expires_at), _aware(approval.issued_at) + LIFETIME)
+        expires = min(as_aware(approval.expires_at), as_aware(approval.issued_at) + LIFETIME)
         return expires - self._margin > self._clock.now()
 
     async def _issue(self, credential: Credential) -> ApprovalKey:
@@ -139,7 +140,7 @@ class ApprovalKeys:
             ) from None
         value = text(answer.body or {}, "approval_key")
         if not value:
-            raise _approval_error(answer)
+            raise auth_error(answer, request)
         now = self._clock.now()
         approval = ApprovalKey(value=value, issued_at=now, expires_at=now + LIFETIME)
         await self._store.save(*key, approval)
@@ -165,18 +166,3 @@ def _approval_request(base_url: str, credential: Credential) -> KisRequest:
             "secretkey": credential.app_secret,
         },
     )
-
-
-def _approval_error(answer: KisAnswer) -> KisError:
-    where = {"method": "POST", "path": APPROVAL_PATH}
-    if not answer.has_kis_body:
-        if answer.status >= 500 or answer.body is None:
-            return KisUnavailable(f"KIS answered HTTP {answer.status}", **where)
-        message = text(answer.body, "message") or f"HTTP {answer.status}"
-        return KisRefusal("", message, http_status=answer.status, **where)
-    return KisAuthError(answer.code, answer.message, http_status=answer.status, **where)
-
-
-def _aware(moment: datetime) -> datetime:
-    # A store that loses the offset (SQLite does) keeps UTC; read a naive time as UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
