@@ -19,7 +19,7 @@ from kisbot.kis.errors import (
     KisRefusal,
     KisUnavailable,
 )
-from kisbot.kis.limiter import RateLimiter
+from kisbot.kis.limiter import RateLimiter, SharedBudget
 from kisbot.kis.models import (
     Balance,
     BalanceSummary,
@@ -83,6 +83,7 @@ __all__ = [
     "Quote",
     "RateLimiter",
     "Realtime",
+    "SharedBudget",
     "Side",
     "Tick",
     "TokenAccess",

@@ -4,24 +4,53 @@ KIS counts every REST call of an app key (18/s real, 1/s mock) and answers EGW00
 Spacing calls 1/rate apart, rather than letting a burst through and then waiting, keeps every
 one-second window under the limit. Waiting interactive calls are served before any waiting
 background call. Time comes from a Clock, so tests move it by hand.
+
+Several processes serving one app key share its budget through a SharedBudget (PostgreSQL, in
+kisbot.store.rate_budget): each slot is then reserved there, one waiter at a time, so calls from
+every process together stay 1/rate apart. Priority still orders the waiters within a process.
+If the shared budget cannot answer, the limiter spaces this process's calls alone (logged) and
+asks it again for the next slot: a lost database must not stop every command.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from kisbot.clock import Clock
+from kisbot.kis.credentials import Credential
 from kisbot.kis.models import Priority
+
+logger = logging.getLogger(__name__)
+
+
+class SharedBudget(Protocol):
+    """Call slots of an app key shared by every process that calls KIS with it."""
+
+    async def reserve(self, credential: Credential, interval: float) -> float:
+        """Take the next slot of this key, `interval` seconds after the last slot any process
+        took; return the seconds from now until it starts (0 or less: now)."""
+        ...
+
+
+# Reserves one shared slot for this limiter's key, given the interval; returns the wait.
+ReserveSlot = Callable[[float], Awaitable[float]]
+SHARED_RETRY = 5.0  # seconds between asks of a shared budget that stopped answering
 
 
 class RateLimiter:
     """Hands out call slots `1/rate` seconds apart; rate 0 means no limit."""
 
-    def __init__(self, rate: float, clock: Clock) -> None:
+    def __init__(self, rate: float, clock: Clock, *, shared: ReserveSlot | None = None) -> None:
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._clock = clock
+        self._shared = shared
+        self._shared_failing = False
+        self._shared_retry_at = 0.0
         self._next_free: float | None = None
         self._queues: dict[Priority, deque[asyncio.Future[None]]] = {
             priority: deque() for priority in Priority
@@ -41,7 +70,7 @@ class RateLimiter:
         """Return when this caller may send one request."""
         if not self._interval:
             return
-        if not self.waiting and self._slot_is_free():
+        if self._shared is None and not self.waiting and self._slot_is_free():
             self._take_slot()
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -86,12 +115,47 @@ class RateLimiter:
 
     async def _dispatch(self) -> None:
         while self.waiting:
+            if self._asks_shared() and await self._wait_for_shared_slot():
+                self._grant_next()
+                continue
             if not self._slot_is_free():
                 assert self._next_free is not None
                 await self._clock.sleep(self._next_free - self._clock.monotonic())
                 continue
-            future = self._next_waiter()
-            if future is None:
-                return
             self._take_slot()
+            self._grant_next()
+
+    def _grant_next(self) -> None:
+        # With nobody left (all gave up while we waited) the slot is simply unused.
+        future = self._next_waiter()
+        if future is not None:
             future.set_result(None)
+
+    def _asks_shared(self) -> bool:
+        return self._shared is not None and (
+            not self._shared_failing or self._clock.monotonic() >= self._shared_retry_at
+        )
+
+    async def _wait_for_shared_slot(self) -> bool:
+        """Sleep until a slot reserved in the shared budget; False if it did not answer."""
+        assert self._shared is not None
+        try:
+            wait = await self._shared(self._interval)
+        except Exception as error:  # any failure of the budget's database, whatever the driver
+            if not self._shared_failing:
+                logger.warning(
+                    "the shared rate budget did not answer (%s); this process paces the key "
+                    "alone until it does",
+                    type(error).__name__,
+                )
+            self._shared_failing = True
+            self._shared_retry_at = self._clock.monotonic() + SHARED_RETRY
+            return False
+        if self._shared_failing:
+            logger.info("the shared rate budget answers again")
+            self._shared_failing = False
+        # Our own slots follow the shared one, so a later fallback keeps the spacing.
+        self._next_free = self._clock.monotonic() + max(wait, 0.0) + self._interval
+        if wait > 0:
+            await self._clock.sleep(wait)
+        return True

@@ -2,10 +2,11 @@
 
 It holds what every credential shares: the httpx.AsyncClient (owned, with aiohttp underneath as
 `kisbot.kis.transport` explains, or injected with any transport), the real and mock hosts, the
-per-environment rates, the timeout, the TokenStore, the Clock, a rate limiter per app key and
-the token manager. `service.client(credential)` gives a KisClient; clients are cheap and share
-everything. It owns the WebSocket approval keys too, and `service.realtime(sink)` builds the
-WebSocket hub (kisbot.kis.realtime) on them; the service closes the hubs it built.
+per-environment rates, the timeout, the TokenStore, the Clock, a rate limiter per app key (on a
+SharedBudget when several processes share the keys) and the token manager.
+`service.client(credential)` gives a KisClient; clients are cheap and share everything. It owns
+the WebSocket approval keys too, and `service.realtime(sink)` builds the WebSocket hub
+(kisbot.kis.realtime) on them; the service closes the hubs it built.
 
     async with KisService(real_url=..., mock_url=...) as kis:
         quote = await kis.client(credential).quote("005930")
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from types import TracebackType
 
 import httpx
@@ -25,7 +27,7 @@ from kisbot.kis.client import KisClient
 from kisbot.kis.credentials import Credential, Environment
 from kisbot.kis.gateway import KisGateway
 from kisbot.kis.http import Hosts, KisHttp
-from kisbot.kis.limiter import RateLimiter
+from kisbot.kis.limiter import RateLimiter, SharedBudget
 from kisbot.kis.realtime.approval import ApprovalKeys, ApprovalStore, MemoryApprovalStore
 from kisbot.kis.realtime.hub import Realtime
 from kisbot.kis.realtime.session import Sink
@@ -55,6 +57,7 @@ class KisService:
         timeout: float = 10.0,
         token_store: TokenStore | None = None,
         approval_store: ApprovalStore | None = None,
+        shared_budget: SharedBudget | None = None,
         clock: Clock | None = None,
         http: httpx.AsyncClient | None = None,
         use_hashkey: bool = False,
@@ -69,6 +72,7 @@ class KisService:
         self._owns_http = http is None
         self._http_client = http or new_http_client(timeout)
         self._limiters: dict[tuple[str, Environment], RateLimiter] = {}
+        self._shared_budget = shared_budget
         self.ws_urls = {Environment.REAL: real_ws_url, Environment.MOCK: mock_ws_url}
         self._realtimes: list[Realtime] = []
         kis_http = KisHttp(self._http_client, timeout)
@@ -109,11 +113,14 @@ class KisService:
         return hub
 
     def limiter(self, credential: Credential) -> RateLimiter:
-        """The rate limiter every call of this app key shares."""
+        """The rate limiter every call of this app key shares (in this process; across
+        processes too when the service has a shared budget)."""
         key = (credential.app_key, credential.environment)
         limiter = self._limiters.get(key)
         if limiter is None:
-            limiter = RateLimiter(self.rates[credential.environment], self.clock)
+            budget = self._shared_budget
+            shared = None if budget is None else partial(budget.reserve, credential)
+            limiter = RateLimiter(self.rates[credential.environment], self.clock, shared=shared)
             self._limiters[key] = limiter
         return limiter
 
