@@ -14,7 +14,7 @@ import httpx
 
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
-from kisbot.kis import KisService, TokenStore
+from kisbot.kis import KisService, SharedBudget, TokenStore
 from kisbot.kis.realtime.approval import ApprovalStore
 from kisbot.kis.symbols import SymbolSource
 from kisbot.kis.transport import new_http_client
@@ -64,6 +64,7 @@ async def open_services(
         settings,
         token_store=database.tokens,
         approval_store=database.approval_keys,
+        shared_budget=database.kis_key_budget(),
         clock=clock,
         http=http,
     )
@@ -79,6 +80,7 @@ def kis_service(
     *,
     token_store: TokenStore | None = None,
     approval_store: ApprovalStore | None = None,
+    shared_budget: SharedBudget | None = None,
     clock: Clock | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> KisService:
@@ -91,6 +93,7 @@ def kis_service(
         timeout=settings.kis_timeout,
         token_store=token_store,
         approval_store=approval_store,
+        shared_budget=shared_budget,
         real_ws_url=settings.kis_real_ws_url,
         mock_ws_url=settings.kis_mock_ws_url,
         clock=clock,

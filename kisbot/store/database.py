@@ -15,6 +15,7 @@ from kisbot.store.engine import create_engine, create_session_factory
 from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
 from kisbot.store.models import AccessTokenRow, ApprovalKeyRow, Base, CredentialRow, User
 from kisbot.store.ownership import KeyOwnership, key_labels, key_ownership
+from kisbot.store.rate_budget import KisKeyBudget, RateBudget
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
@@ -101,6 +102,18 @@ class Database:
         """This process's share of the app keys in use (every key unless on PostgreSQL);
         `start` it, `rebalance` it every few seconds, `stop` it at shutdown."""
         return key_ownership(self.engine.url.render_as_string(hide_password=False), self.clock)
+
+    def rate_budget(self) -> RateBudget | None:
+        """Call slots shared with the other processes on this database; None on SQLite, where
+        one process is all there is."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return RateBudget(self.engine, self.clock)
+
+    def kis_key_budget(self) -> KisKeyBudget | None:
+        """Each KIS app key's call slots shared across processes (None on SQLite)."""
+        budget = self.rate_budget()
+        return None if budget is None else KisKeyBudget(budget, self.vault)
 
     async def stored_key_labels(self) -> dict[str, str]:
         """Every stored credential's key hash and label (APPK…real); rows that cannot be

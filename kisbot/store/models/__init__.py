@@ -11,6 +11,7 @@ from kisbot.store.models.confirmations import (
 )
 from kisbot.store.models.credentials import CredentialRow
 from kisbot.store.models.outbox import OutboxMessage
+from kisbot.store.models.rate_budgets import RateBudgetRow
 from kisbot.store.models.tokens import AccessTokenRow, ApprovalKeyRow
 from kisbot.store.models.users import User
 
@@ -26,5 +27,6 @@ __all__ = [
     "Confirmation",
     "CredentialRow",
     "OutboxMessage",
+    "RateBudgetRow",
     "User",
 ]
