@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from handlers import register_handlers
@@ -33,6 +33,7 @@ from kisbot.logs import configure_logging, redactor
 from kisbot.runner import BotApiRefused, KeysChanged, serve
 from kisbot.services import Services, open_services
 from kisbot.store.errors import StoreError
+from kisbot.telegram_limits import SharedRateLimiter
 from kisbot.telegram_request import AiohttpRequest, HeartbeatRequest
 from kisbot.workers import check_workers, run_workers
 
@@ -77,7 +78,7 @@ def build_application(
         .post_shutdown(_close)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(SharedRateLimiter(max_retries=3))
     # aiohttp instead of PTB's default httpx: about a quarter of the CPU per Bot API call.
     builder = builder.request(request or AiohttpRequest()).get_updates_request(
         get_updates_request or AiohttpRequest(connection_pool_size=1)
@@ -104,6 +105,7 @@ async def _open(application: Application) -> None:
     if core.owners.shared:  # several processes may share the database: take a share of keys
         await core.owners.rebalance()
         register_rebalance(application)
+    _share_flood_limit(application, services)
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
     # The runner calls this again if setMyCommands failed on the network: start them once.
     if WARM_UP_KEY not in application.bot_data:
@@ -112,6 +114,15 @@ async def _open(application: Application) -> None:
             tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
         application.bot_data[WARM_UP_KEY] = tasks
     await register_commands(application)
+
+
+def _share_flood_limit(application: Application, services: Services) -> None:
+    """Pace Bot API calls together with the bot's other processes, when there can be any."""
+    limiter = application.bot.rate_limiter
+    budget = services.database.rate_budget()
+    if isinstance(limiter, SharedRateLimiter) and budget is not None:
+        bot_id = application.bot.token.split(":", 1)[0]  # public: the bot's user id
+        limiter.share(budget, bot_id, services.clock)
 
 
 async def _close(application: Application) -> None:
