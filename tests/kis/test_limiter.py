@@ -9,6 +9,7 @@ import pytest
 
 from kisbot.clock import ManualClock
 from kisbot.kis import Priority, RateLimiter
+from kisbot.kis.limiter import SHARED_RETRY
 from tests.kis import payloads
 from tests.kis.conftest import until
 from tests.kis.payloads import MOCK, REAL, Q, T
@@ -129,3 +130,90 @@ async def test_one_limiter_per_app_key(make_service, real_credential, mock_crede
     assert service.limiter(real_credential) is not service.limiter(mock_credential)
     assert service.limiter(real_credential).rate == pytest.approx(18)
     assert service.limiter(mock_credential).rate == pytest.approx(1)
+
+
+class MemoryBudget:
+    """The shared budget's contract in memory: each slot one interval after the last one taken."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+        self._next_free = 0.0
+        self.asks = 0
+        self.failing = False
+
+    async def reserve(self, interval: float) -> float:
+        self.asks += 1
+        if self.failing:
+            raise OSError("the database went away")
+        now = self._clock.monotonic()
+        start = max(now, self._next_free)
+        self._next_free = start + interval
+        return start - now
+
+
+async def test_limiters_sharing_a_budget_space_their_calls_together(clock: ManualClock) -> None:
+    budget = MemoryBudget(clock)
+    # Two processes serving one app key: each has its own limiter, both reserve in the budget.
+    first = RateLimiter(4, clock, shared=budget.reserve)
+    second = RateLimiter(4, clock, shared=budget.reserve)
+    start = clock.monotonic()
+    times: list[float] = []
+
+    async def call(limiter: RateLimiter) -> None:
+        await limiter.acquire()
+        times.append(clock.monotonic() - start)
+
+    tasks = [asyncio.create_task(call(limiter)) for limiter in (first, second) * 3]
+    await until(lambda: len(times) == 1 and clock.sleepers == 2)
+    await clock.advance(2)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert sorted(times) == pytest.approx([0, 0.25, 0.5, 0.75, 1.0, 1.25])
+    assert budget.asks == 6
+
+
+async def test_a_shared_budget_keeps_interactive_calls_first(clock: ManualClock) -> None:
+    budget = MemoryBudget(clock)
+    limiter = RateLimiter(1, clock, shared=budget.reserve)
+    await limiter.acquire()
+    order: list[str] = []
+
+    async def call(name: str, priority: Priority) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    tasks = [asyncio.create_task(call(f"alert{n}", Priority.BACKGROUND)) for n in range(2)]
+    tasks.append(asyncio.create_task(call("user", Priority.INTERACTIVE)))
+    await until(lambda: limiter.waiting == 3 and clock.sleepers == 1)
+    await clock.advance(3)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    # A reserved slot goes to whoever waits first by priority when it starts.
+    assert order == ["user", "alert0", "alert1"]
+
+
+async def test_without_its_shared_budget_a_limiter_paces_alone_and_asks_again_later(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    budget = MemoryBudget(clock)
+    budget.failing = True
+    limiter = RateLimiter(2, clock, shared=budget.reserve)
+    start = clock.monotonic()
+    times: list[float] = []
+
+    async def call() -> None:
+        await limiter.acquire()
+        times.append(clock.monotonic() - start)
+
+    with caplog.at_level("WARNING", logger="kisbot.kis.limiter"):
+        tasks = [asyncio.create_task(call()) for _ in range(4)]
+        await until(lambda: len(times) == 1)
+        await clock.advance(2)
+        await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert times == pytest.approx([0, 0.5, 1.0, 1.5])  # still the key's spacing
+    assert budget.asks == 1  # not asked again before SHARED_RETRY
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1
+    assert "database went away" not in caplog.text  # the error's text may carry a DSN
+
+    budget.failing = False
+    await clock.advance(SHARED_RETRY)
+    await asyncio.wait_for(limiter.acquire(), 1)
+    assert budget.asks == 2
