@@ -167,21 +167,22 @@ class Subscriptions:
 
     async def _plan(self) -> dict[KeyId, _Want]:
         wants: dict[KeyId, _Want] = {}
-        for user_id, credential in await self._accounts.notice_keys():
+        owned = self._owners.owned_keys()
+        for user_id, credential in await self._accounts.notice_keys(keys=owned):
             want = wants.setdefault(_key(credential), _Want(credential))
             want.hts_id = want.hts_id or credential.hts_id
             want.owners.append((user_id, credential))
         users = await self._engine.watching_users()
-        clients = await self._accounts.active_clients(users)
+        clients = await self._accounts.active_clients(users, keys=owned)
         by_key: dict[KeyId, set[int]] = {}
         for user_id, client in clients.items():
             key = _key(client.credential)
             by_key.setdefault(key, set()).add(user_id)
             wants.setdefault(key, _Want(client.credential))
-        for key, key_users in by_key.items():
+        for key, codes in (await self._engine.nearest_codes_by(by_key)).items():
             want = wants[key]
             room = self._max - (1 if want.hts_id else 0)
-            want.codes = (await self._engine.nearest_codes(key_users))[:room]
+            want.codes = codes[:room]
         # Another process owns the rest: KIS allows one session per key.
         return {key: want for key, want in wants.items() if self._owners.owns(want.credential)}
 
