@@ -45,7 +45,7 @@ class Hub(Protocol):
 
     def ticking(self, credential: Credential) -> frozenset[str]: ...
 
-    def notices_on(self, credential: Credential) -> bool: ...
+    def notices_connection(self, credential: Credential) -> int | None: ...
 
     async def aclose(self) -> None: ...
 
@@ -120,13 +120,18 @@ class Subscriptions:
 
     def covers(self, user_id: int, environment: Environment) -> bool:
         """Whether a live WebSocket carries this user's fill notices for that account."""
+        return self.notices_connection(user_id, environment) is not None
+
+    def notices_connection(self, user_id: int, environment: Environment) -> int | None:
+        """The live WebSocket connection that carries this user's fill notices for that account
+        (a number, new at each connection), or None."""
         if self._hub is None:
-            return False
+            return None
         for want in self._wants.values():
             for owner, credential in want.owners:
                 if owner == user_id and credential.environment is environment:
-                    return self._hub.notices_on(want.credential)
-        return False
+                    return self._hub.notices_connection(want.credential)
+        return None
 
     def live_codes(self) -> frozenset[str]:
         """Codes whose ticks arrive on a live session (alert rounds leave them out)."""
