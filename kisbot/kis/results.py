@@ -16,6 +16,7 @@ from kisbot.kis.models import (
     OpenOrder,
     OrderReceipt,
     OrderRecord,
+    PriceFeed,
     Quote,
     Side,
 )
@@ -61,7 +62,9 @@ def signed_rate(rate: Decimal, direction: Direction) -> Decimal:
     return -abs(rate) if direction is Direction.DOWN else abs(rate)
 
 
-def quote_from_price(code: str, row: Row, as_of: datetime) -> Quote:
+def quote_from_price(
+    code: str, row: Row, as_of: datetime, feed: PriceFeed = PriceFeed.KRX
+) -> Quote:
     """A Quote from inquire-price `output`."""
     sign = text(row, "prdy_vrss_sign")
     direction = direction_of(sign, integer(row, "prdy_vrss"))
@@ -85,10 +88,11 @@ def quote_from_price(code: str, row: Row, as_of: datetime) -> Quote:
         prev_close=price - change,
         tick_size=integer(row, "aspr_unit") or tick_size(price),
         as_of=as_of,
+        feed=feed,
     )
 
 
-def quote_from_multi(row: Row, as_of: datetime) -> Quote:
+def quote_from_multi(row: Row, as_of: datetime, feed: PriceFeed = PriceFeed.KRX) -> Quote:
     """A Quote from one intstock-multprice row (which carries the Korean name)."""
     sign = text(row, "prdy_vrss_sign")
     raw_change = integer(row, "inter2_prdy_vrss")
@@ -114,6 +118,7 @@ def quote_from_multi(row: Row, as_of: datetime) -> Quote:
         tick_size=tick_size(price),
         as_of=as_of,
         name=text(row, "inter_kor_isnm") or None,
+        feed=feed,
     )
 
 
