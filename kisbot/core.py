@@ -118,7 +118,7 @@ def build_core(services: Services) -> Core:
         securities=securities,
         confirmations=confirmations,
         market=Market(accounts, securities),
-        orders=Orders(accounts, securities, confirmations, reconciler),
+        orders=Orders(accounts, securities, confirmations, reconciler, services.calendar),
         alerts=alerts,
         notices=notices,
         realtime=realtime,

@@ -232,20 +232,40 @@ class KisClient:
         return await self._order(endpoint, body)
 
     async def cancel_order(
-        self, order_no: str, org_no: str, quantity: int | None = None
+        self,
+        order_no: str,
+        org_no: str,
+        quantity: int | None = None,
+        venue: Venue | None = None,
     ) -> OrderReceipt:
-        """Cancel the whole open remainder of an order, or `quantity` of it."""
-        return await self._revise_or_cancel(order_no, org_no, price=None, quantity=quantity)
+        """Cancel the whole open remainder of an order, or `quantity` of it; `venue` is the
+        order's, when known."""
+        return await self._revise_or_cancel(
+            order_no, org_no, price=None, quantity=quantity, venue=venue
+        )
 
     async def modify_order(
-        self, order_no: str, org_no: str, price: int, quantity: int | None = None
+        self,
+        order_no: str,
+        org_no: str,
+        price: int,
+        quantity: int | None = None,
+        venue: Venue | None = None,
     ) -> OrderReceipt:
         """Change the price of an open limit order (정정), whole remainder by default."""
         _check_price(price)
-        return await self._revise_or_cancel(order_no, org_no, price=price, quantity=quantity)
+        return await self._revise_or_cancel(
+            order_no, org_no, price=price, quantity=quantity, venue=venue
+        )
 
     async def _revise_or_cancel(
-        self, order_no: str, org_no: str, *, price: int | None, quantity: int | None
+        self,
+        order_no: str,
+        org_no: str,
+        *,
+        price: int | None,
+        quantity: int | None,
+        venue: Venue | None,
     ) -> OrderReceipt:
         if quantity is not None:
             _check_quantity(quantity)
@@ -255,6 +275,7 @@ class KisClient:
             org_no=_order_number(org_no),
             price=price,
             quantity=quantity,
+            venue=None if self.environment.is_mock else venue,  # mock: KRX, the default
         )
         return await self._order(endpoints.REVISE_CANCEL, body)
 

@@ -216,6 +216,7 @@ class OrderRecord:
     cancelled_quantity: int  # cnc_cfrm_qty
     rejected_quantity: int
     ordered_at: datetime | None
+    venue: Venue | None = None  # excg_id_dvsn_Cd: where it was sent, when KIS says
 
     @property
     def state(self) -> OrderState:
@@ -248,3 +249,4 @@ class OpenOrder:
     filled_quantity: int
     cancellable_quantity: int  # psbl_qty (mock: rmn_qty)
     ordered_at: datetime | None
+    venue: Venue | None = None

@@ -119,8 +119,11 @@ def revise_cancel_body(
     org_no: str,
     price: int | None,
     quantity: int | None,
+    venue: Venue | None = None,
 ) -> Fields:
-    """order-rvsecncl: a price means 정정 (01), none means 취소 (02); no quantity = all open."""
+    """order-rvsecncl: a price means 정정 (01), none means 취소 (02); no quantity = all open.
+    The venue is the original order's (sent only when known; KIS defaults to KRX)."""
+    venue_field = {"EXCG_ID_DVSN_CD": venue.value} if venue is not None else {}
     return {
         **account_fields(account),
         "KRX_FWDG_ORD_ORGNO": org_no,
@@ -130,4 +133,5 @@ def revise_cancel_body(
         "ORD_QTY": "0" if quantity is None else str(quantity),
         "ORD_UNPR": "0" if price is None else str(price),
         "QTY_ALL_ORD_YN": "Y" if quantity is None else "N",
+        **venue_field,
     }

@@ -19,6 +19,7 @@ from kisbot.kis.models import (
     PriceFeed,
     Quote,
     Side,
+    Venue,
 )
 from kisbot.kis.parsing import (
     Row,
@@ -235,7 +236,16 @@ def _order_fields(row: Row) -> dict[str, Any]:
         "quantity": integer(row, "ord_qty"),
         "price": integer(row, "ord_unpr"),
         "filled_quantity": integer(row, "tot_ccld_qty"),
+        "venue": _venue(text(row, "excg_id_dvsn_cd")),
     }
+
+
+def _venue(code: str) -> Venue | None:
+    """EXCG_ID_DVSN_CD as sent (KRX, NXT, SOR); None when absent or unknown."""
+    try:
+        return Venue(code.upper())
+    except ValueError:
+        return None
 
 
 def open_order_from_record(record: OrderRecord) -> OpenOrder:
@@ -253,5 +263,6 @@ def open_order_from_record(record: OrderRecord) -> OpenOrder:
         price=record.price,
         filled_quantity=record.filled_quantity,
         cancellable_quantity=record.remaining_quantity,
+        venue=record.venue,
         ordered_at=record.ordered_at,
     )
