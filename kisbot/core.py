@@ -117,7 +117,7 @@ def build_core(services: Services) -> Core:
         accounts=accounts,
         securities=securities,
         confirmations=confirmations,
-        market=Market(accounts, securities),
+        market=Market(accounts, securities, services.calendar),
         orders=Orders(accounts, securities, confirmations, reconciler, services.calendar),
         alerts=alerts,
         notices=notices,
