@@ -4,7 +4,7 @@ Market-type orders fill at once at the current price; limit orders that cross fi
 current price, otherwise they rest and fill at their limit when the price reaches it. Nothing
 fills while the simulated market is closed; resting orders are matched again when it opens.
 Orders sent to NXT (EXCG_ID_DVSN_CD, real host only) trade on NXT's price, and only while NXT
-runs a session by the clock (08:00-08:50, 09:00-15:20, 15:30-20:00 on trading days); SOR
+runs a session by the clock (08:00-08:50, 09:00-15:20, 15:30-20:00 on weekdays); SOR
 orders trade as KRX orders.
 Orders fill whole, unless a test fills part of one with `fill`.
 
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kisbot.clock import KST, Clock
-from kisbot.market_hours import KrxCalendar
 from kisbot.sandbox import krx, messages
 from kisbot.sandbox.accounts import BUY, SELL, Account, Order, Side, new_account
 from kisbot.sandbox.market import Market, Stock
@@ -61,7 +60,6 @@ class Broker:
         self.market = market
         self._clock = clock
         self._listeners: list[OrderListener] = []
-        self._calendar = KrxCalendar(clock)
         market.on_price(self._on_price)
         market.on_nxt_price(self._on_nxt_price)
         market.on_new_day(self.settle_day)
@@ -252,7 +250,7 @@ class Broker:
         need an NXT session by the clock."""
         if not self.market.is_open:
             return False
-        return not nxt or self._calendar.nxt_trading(self._clock.now())
+        return not nxt or krx.nxt_trades(self._clock.now())
 
     def _tell(
         self,
