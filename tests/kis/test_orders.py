@@ -218,6 +218,17 @@ async def test_modify_sets_the_new_price_on_the_open_remainder(make_service, kis
     assert (body["QTY_ALL_ORD_YN"], body["ORD_QTY"]) == ("Y", "0")
 
 
+async def test_a_cancel_or_modify_keeps_the_orders_venue(make_service, kis, real_credential):
+    route = kis.post(f"{REAL}{T}/order-rvsecncl").mock(return_value=_accepted(uppercase=False))
+    client = make_service().client(real_credential)
+    await client.cancel_order("0000012345", "06010", venue=Venue.NXT)
+    assert _body(route)["EXCG_ID_DVSN_CD"] == "NXT"
+    await client.modify_order("0000012345", "06010", 70500, venue=Venue.SOR)
+    assert _body(route)["EXCG_ID_DVSN_CD"] == "SOR"
+    await client.cancel_order("0000012345", "06010")  # venue unknown: KIS's default, KRX
+    assert "EXCG_ID_DVSN_CD" not in _body(route)
+
+
 async def test_cancel_timeout_is_outcome_unknown_and_sent_once(make_service, kis, real_credential):
     route = kis.post(f"{REAL}{T}/order-rvsecncl").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(KisOutcomeUnknown):

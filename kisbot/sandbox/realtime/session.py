@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 TICK_TR = "H0STCNT0"
 NXT_TICK_TR, COMBINED_TICK_TR = "H0NXCNT0", "H0UNCNT0"  # real only
+TICK_TRS = frozenset({TICK_TR, NXT_TICK_TR, COMBINED_TICK_TR})  # every trade stream
 
 
 class Session:
