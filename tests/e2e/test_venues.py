@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 
+import pytest
+
+from handlers import jobs
 from kisbot.chat.models import User
 from kisbot.clock import KST, ManualClock
 from kisbot.kis import Environment
 from kisbot.sandbox import Sandbox
 from tests.e2e.alerts_helpers import FAST, alert_messages, wait_for_alerts
 from tests.e2e.harness import BotHarness
-from tests.e2e.trading_helpers import ORDER_CASH, ask, data_of, posts
+from tests.e2e.trading_helpers import ORDER_CASH, ask, data_of, eventually, posts
 
 MONDAY = date(2026, 11, 23)
 CODE = "005930"
@@ -122,3 +125,20 @@ async def test_an_alert_fires_at_1900_from_the_nxt_after_market(tmp_path: Path) 
         [message] = await wait_for_alerts(bot, user, 1)
         assert "현재가(NXT) 80,500원" in message.text
         assert len(alert_messages(bot, user)) == 1
+
+
+async def test_after_1530_a_real_key_ticks_on_nxt_and_a_crossing_trade_fires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "PLAN_INTERVAL", 0.1)
+    async with at(tmp_path, 19, 0, KISBOT_REALTIME="true") as bot:
+        user = await trader(bot)
+        bot.sandbox.set_price(CODE, 70_000)
+        await bot.send(user, f"/alert {CODE} above 71000")
+        await eventually(lambda: CODE in bot.core.realtime.live_codes())
+        [session] = bot.sandbox.sessions()
+        assert ("H0NXCNT0", CODE) in session.registrations
+        bot.sandbox.set_price(CODE, 71_500, venue="nxt")
+        [message] = await wait_for_alerts(bot, user, 1)
+        assert "현재가(NXT) 71,500원" in message.text
+        assert bot.sandbox.requests("intstock-multprice") == []  # the tick fired it, not a round
