@@ -83,7 +83,9 @@ async def watch_orders(context: Context) -> None:
     """The job: the polling half of fill notices (what it queues, the doorbell delivers)."""
     core = core_of(context)
     try:
-        await core.notices.poll_round(core.realtime.covers, lambda: context.application.running)
+        await core.notices.poll_round(
+            core.realtime.notices_connection, lambda: context.application.running
+        )
     except Exception as error:  # the next round reads again
         logger.error("order watch failed: %s", type(error).__name__)
 

@@ -23,12 +23,20 @@ class KeyOwners(Protocol):
         """Whether this process serves the credential's app key in the background."""
         ...
 
+    def owned_keys(self) -> frozenset[str] | None:
+        """The store's hashes of the keys this process serves, so a query can leave the others
+        out (and not decrypt them); None: every key."""
+        ...
+
 
 class EveryKey:
     """One process: it owns every key."""
 
     def owns(self, credential: Credential) -> bool:
         return True
+
+    def owned_keys(self) -> frozenset[str] | None:
+        return None
 
 
 class OwnedKeys:
@@ -59,6 +67,9 @@ class OwnedKeys:
 
     def owns(self, credential: Credential) -> bool:
         return self._ownership.owns(self._hash(credential))
+
+    def owned_keys(self) -> frozenset[str] | None:
+        return self._ownership.owned() if self.shared else None
 
     async def rebalance(self) -> bool:
         """Take this process's share of the keys in use now; whether what it owns changed."""

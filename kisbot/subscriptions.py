@@ -51,7 +51,7 @@ class Hub(Protocol):
 
     def ticking(self, credential: Credential) -> frozenset[str]: ...
 
-    def notices_on(self, credential: Credential) -> bool: ...
+    def notices_connection(self, credential: Credential) -> int | None: ...
 
     async def aclose(self) -> None: ...
 
@@ -129,13 +129,18 @@ class Subscriptions:
 
     def covers(self, user_id: int, environment: Environment) -> bool:
         """Whether a live WebSocket carries this user's fill notices for that account."""
+        return self.notices_connection(user_id, environment) is not None
+
+    def notices_connection(self, user_id: int, environment: Environment) -> int | None:
+        """The live WebSocket connection that carries this user's fill notices for that account
+        (a number, new at each connection), or None."""
         if self._hub is None:
-            return False
+            return None
         for want in self._wants.values():
             for owner, credential in want.owners:
                 if owner == user_id and credential.environment is environment:
-                    return self._hub.notices_on(want.credential)
-        return False
+                    return self._hub.notices_connection(want.credential)
+        return None
 
     def live_codes(self) -> frozenset[str]:
         """Codes whose ticks arrive on a live session (alert rounds leave them out)."""
@@ -176,24 +181,25 @@ class Subscriptions:
 
     async def _plan(self) -> dict[KeyId, _Want]:
         wants: dict[KeyId, _Want] = {}
-        for user_id, credential in await self._accounts.notice_keys():
+        owned = self._owners.owned_keys()
+        for user_id, credential in await self._accounts.notice_keys(keys=owned):
             want = wants.setdefault(_key(credential), _Want(credential))
             want.hts_id = want.hts_id or credential.hts_id
             want.owners.append((user_id, credential))
         users = await self._engine.watching_users()
-        clients = await self._accounts.active_clients(users)
+        clients = await self._accounts.active_clients(users, keys=owned)
         by_key: dict[KeyId, set[int]] = {}
         for user_id, client in clients.items():
             key = _key(client.credential)
             by_key.setdefault(key, set()).add(user_id)
             wants.setdefault(key, _Want(client.credential))
-        for key, key_users in by_key.items():
+        for key, codes in (await self._engine.nearest_codes_by(by_key)).items():
             want = wants[key]
             feed = self._engine.feed(want.credential.environment)
             if feed is None:
                 continue  # no price moves for this account now: nothing to tick
             room = self._max - (1 if want.hts_id else 0)
-            want.codes = (await self._engine.nearest_codes(key_users))[:room]
+            want.codes = codes[:room]
             want.feed = feed
         # Another process owns the rest: KIS allows one session per key.
         return {key: want for key, want in wants.items() if self._owners.owns(want.credential)}

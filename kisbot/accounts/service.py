@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 
@@ -91,14 +91,20 @@ class Accounts:
         credential = await self._credentials.get(user_id, environment)
         return self._kis.client(credential) if credential is not None else None
 
-    async def active_clients(self, user_ids: Iterable[int]) -> dict[int, KisClient]:
-        """Each user's active client, read in one query (users without a usable key left out)."""
-        credentials = await self._credentials.active_for(user_ids)
+    async def active_clients(
+        self, user_ids: Iterable[int], *, keys: Collection[str] | None = None
+    ) -> dict[int, KisClient]:
+        """Each user's active client, read in one query (users without a usable key left out);
+        with `keys` (the store's key hashes, kisbot.owners), only clients of those app keys."""
+        credentials = await self._credentials.active_for(user_ids, key_hashes=keys)
         return {user_id: self._kis.client(c) for user_id, c in credentials.items()}
 
-    async def notice_keys(self) -> list[tuple[int, Credential]]:
-        """Every stored key with an HTS ID, and its user: the keys fill notices come on."""
-        return await self._credentials.with_hts_id()
+    async def notice_keys(
+        self, *, keys: Collection[str] | None = None
+    ) -> list[tuple[int, Credential]]:
+        """Every stored key with an HTS ID (of `keys`, if given), and its user: the keys fill
+        notices come on."""
+        return await self._credentials.with_hts_id(key_hashes=keys)
 
     def on_keys_changed(self, listener: Callable[[], None]) -> None:
         """Call `listener` after any key is stored or deleted (real-time sessions follow)."""

@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from kisbot.accounts import Accounts
 from kisbot.alerts import rules
@@ -42,6 +43,7 @@ from kisbot.store.repos.alerts import WatchedAlert
 logger = logging.getLogger(__name__)
 
 KeyId = tuple[str, str]  # (app key, environment); never logged
+G = TypeVar("G")  # a group of users (nearest_codes_by)
 _CALLS_IN_FLIGHT = 16  # multi-quote calls in flight at once across all keys (measured)
 
 
@@ -179,18 +181,30 @@ class AlertEngine:
     async def nearest_codes(self, user_ids: Collection[int] | None = None) -> list[str]:
         """Codes watched by these users' alerts (all users by default), nearest to firing first
         (as of the last price seen); codes with no price yet come last."""
-        nearest: dict[str, Decimal] = {}
+        if user_ids is None:
+            user_ids = await self.watching_users()
+        return (await self.nearest_codes_by({None: user_ids})).get(None, [])
+
+    async def nearest_codes_by(self, groups: Mapping[G, Collection[int]]) -> dict[G, list[str]]:
+        """`nearest_codes` for each group of users at once, in one pass over the alerts (a
+        process may serve thousands of keys; one pass per key would be quadratic)."""
+        group_of = {user_id: group for group, users in groups.items() for user_id in users}
+        nearest: dict[G, dict[str, Decimal]] = {}
         far = Decimal(10)
         for code, alerts in self._by_code.items():
+            price, prev_close = self._prices.get(code, (0, 0))
             for alert in alerts:
-                if user_ids is not None and alert.user_id not in user_ids:
+                if alert.user_id not in group_of:
                     continue
-                price, prev_close = self._prices.get(code, (0, 0))
                 gap = rules.distance(
                     alert.kind, alert.threshold, price, prev_close or alert.reference_price or 0
                 )
-                nearest[code] = min(nearest.get(code, far), far if gap is None else gap)
-        return sorted(nearest, key=lambda code: (nearest[code], code))
+                codes = nearest.setdefault(group_of[alert.user_id], {})
+                codes[code] = min(codes.get(code, far), far if gap is None else gap)
+        return {
+            group: sorted(codes, key=lambda code, codes=codes: (codes[code], code))
+            for group, codes in nearest.items()
+        }
 
     async def watching_users(self) -> set[int]:
         """The users whose alerts ticks are checked for (as of the last load)."""
@@ -218,7 +232,9 @@ class AlertEngine:
     async def _group(self, alerts: list[WatchedAlert]) -> dict[KeyId, _KeyGroup]:
         """Alerts by the app key that will poll them (each user's active credential), on keys
         whose environment has a price to read now."""
-        clients = await self._accounts.active_clients(alert.user_id for alert in alerts)
+        clients = await self._accounts.active_clients(
+            (alert.user_id for alert in alerts), keys=self._owners.owned_keys()
+        )
         feeds = {environment: self.feed(environment) for environment in Environment}
         groups: dict[KeyId, _KeyGroup] = {}
         for alert in alerts:

@@ -39,7 +39,8 @@ from kisbot.store.repos import OutboxRepo
 logger = logging.getLogger(__name__)
 
 ChatLookup = Callable[[Iterable[int]], Awaitable[dict[int, int]]]
-NoticesLive = Callable[[int, Environment], bool]
+# The live connection carrying a user's notices for an account (new number, new connection).
+NoticesLive = Callable[[int, Environment], int | None]
 
 _ORDER_KINDS = (ORDER, MODIFY)  # intents that place an order at KIS (a modify: a new number)
 # A fill KIS announced but its order list does not show yet is read again after these waits.
@@ -74,6 +75,8 @@ class Notices:
         self._on_queued = on_queued
         self._recheck_delays = tuple(recheck_delays)
         self._rechecks: set[asyncio.Task[None]] = set()
+        # The connection each account's orders were last read through (poll_round).
+        self._read_on: dict[tuple[int, Environment], int] = {}
 
     # -- from the WebSocket -----------------------------------------------------------------
 
@@ -127,8 +130,11 @@ class Notices:
         """The polling fallback: for every user with kisbot orders still open today whose
         notices no live WebSocket carries, read today's orders once; messages queued.
 
-        Mock accounts are read even with live notices, for fills only: KIS's mock server is
-        reported to drop notices (kis-api.md §7.3), and a fill read twice is queued once.
+        A connection that starts carrying a user's notices is read through once as well: what
+        KIS announced before it (while the last one was down, or while another process owned
+        the key) reached no one. Mock accounts are read even with live notices, for fills only:
+        KIS's mock server is reported to drop notices (kis-api.md §7.3), and a fill read twice
+        is queued once.
         """
         # Orders fill whenever a venue trades (NXT until 20:00), not only in KRX's hours.
         if self._market_hours_only and not self._calendar.any_trading(self._clock.now()):
@@ -144,11 +150,15 @@ class Notices:
         for user_id, environment in sorted(owners):
             if not keep_going():
                 break
-            notices_live = live(user_id, environment)
-            if notices_live and not environment.is_mock:
+            connection = live(user_id, environment)
+            account = (user_id, environment)
+            caught_up = connection is not None and self._read_on.get(account) == connection
+            if caught_up and not environment.is_mock:
                 continue
             try:
-                queued += await self.check_fills(user_id, environment, fills_only=notices_live)
+                queued += await self.check_fills(user_id, environment, fills_only=caught_up)
+                if connection is not None:
+                    self._read_on[account] = connection
             except KisError as error:
                 logger.info("user=%s order check postponed: %s", user_id, type(error).__name__)
         return queued

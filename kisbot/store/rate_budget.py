@@ -57,7 +57,9 @@ class RateBudget:
         values = {"name": name, "now": now, "interval": interval, "horizon": HORIZON * interval}
         async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
             start = await connection.scalar(_RESERVE, values)
-        return float(start) - now
+        # Counted from the answer, not the question: the statement's own time (which differs
+        # between processes) must not push the call past its slot.
+        return float(start) - self._clock.now().timestamp()
 
 
 class KisKeyBudget:

@@ -90,6 +90,11 @@ async def test_codes_are_ranked_by_how_near_their_alerts_are_to_firing(
         await engine.tick()  # reads the prices
         assert (await engine.nearest_codes({USER}))[:2] == ["000660", "005930"]
         assert "035720" not in await engine.nearest_codes({USER})
+        # Every key's users at once (a process plans all its keys' sessions in one pass).
+        assert await engine.nearest_codes_by({"a": {USER}, "b": {USER + 1}, "c": {99}}) == {
+            "a": ["000660", "005930"],
+            "b": ["035720"],
+        }
 
 
 async def test_two_sessions_ticking_one_code_at_once_fire_it_once(

@@ -138,3 +138,35 @@ async def test_english_users_get_english_notices(bot: BotHarness) -> None:
     outside = notice(credential, NoticeKind.REJECTED, "0000077777")
     await bot.core.notices.on_notice(user.id, Environment.MOCK, outside)
     await eventually(lambda: "Order rejected" in bot_messages(bot, user)[-1].text)
+
+
+async def test_a_new_connection_reads_the_orders_once_for_what_came_before_it(
+    bot: BotHarness,
+) -> None:
+    user = bot.user()
+    await bot.register_key(user, Environment.REAL)
+    summary, order_no = await _order(bot, user)
+    connection = {"number": 7}  # the live connection carrying the user's notices
+
+    def live(user_id: int, environment: Environment) -> int | None:
+        return connection["number"] if user_id == user.id else None
+
+    def reads() -> int:
+        return len(bot.sandbox.requests("inquire-daily-ccld", flavour="real"))
+
+    async def poll() -> int:
+        return await bot.core.notices.poll_round(live, lambda: True)
+
+    # Filled before the connection carried notices (KIS told no one): its first round reads.
+    bot.sandbox.fill(order_no, 4, flavour="real")
+    before = reads()
+    assert await poll() == 1
+    assert await poll() == 0  # the same connection: notices arrive on it, no more reads
+    assert reads() == before + 1
+    await eventually(lambda: "📊 상태: 부분체결 4/10주" in summary.text)
+    # The session reconnected (or another process took the key) after the rest was filled.
+    bot.sandbox.fill(order_no, 6, flavour="real")
+    connection["number"] = 8
+    assert await poll() == 1
+    await eventually(lambda: "📊 상태: 체결완료 10/10주" in summary.text)
+    assert reads() == before + 2

@@ -38,6 +38,7 @@ SECRET = "processes-secret_123"
 PROCESSES = 3
 USERS = 6
 CODES = ["005930", "000660", "035720", "005380", "051910", "035420"]
+HAMMER = 54  # three seconds of one real key's 18/s, sent at once
 LATE_CODE = "068270"  # user 1's second alert: crossed only after its owner is killed
 
 
@@ -235,6 +236,22 @@ async def test_three_processes_share_the_keys_and_do_everything_once(fleet: Flee
     orders = [r for r in fleet.sandbox.requests("order-cash") if r.method == "POST"]
     assert len(orders) == 1
     assert len([m for m in fleet.messages(buyer, "체결완료 3/3주") if "📊" not in m.text]) == 1
+
+    # Every process hammers one key: the budget is shared, so KIS never sees it past 18/s.
+    hammered = fleet.users[2]
+    before = len(fleet.sandbox.requests("inquire-price"))
+    for round_ in range(HAMMER // PROCESSES):
+        for index in range(PROCESSES):
+            fleet.api.send_text(hammered, f"/price {CODES[(round_ + index) % len(CODES)]}")
+    presses = fleet.api.pending_updates[-HAMMER:]
+    codes = await asyncio.gather(
+        *(fleet.post(i % PROCESSES, update) for i, update in enumerate(presses))
+    )
+    assert codes == [200] * HAMMER
+    await eventually(lambda: len(fleet.messages(hammered, "거래량")) >= HAMMER, timeout=30)
+    quotes = fleet.sandbox.requests("inquire-price")[before:]
+    assert len(quotes) >= HAMMER
+    assert [q for q in quotes if q.status != 200] == []  # no EGW00201
 
     # kill -9 the owner of user 1's key: another process takes it within 10 s.
     status = await fleet.status()

@@ -9,7 +9,7 @@ import pytest
 
 from kisbot.clock import ManualClock
 from kisbot.kis import Priority, RateLimiter
-from kisbot.kis.limiter import SHARED_RETRY
+from kisbot.kis.limiter import SHARED_RETRY, SHARED_SLACK
 from tests.kis import payloads
 from tests.kis.conftest import until
 from tests.kis.payloads import MOCK, REAL, Q, T
@@ -140,11 +140,16 @@ class MemoryBudget:
         self._next_free = 0.0
         self.asks = 0
         self.failing = False
+        self.intervals: list[float] = []
+        self.stalls: dict[int, float] = {}  # ask number -> seconds the process is busy first
 
     async def reserve(self, interval: float) -> float:
         self.asks += 1
+        self.intervals.append(interval)
         if self.failing:
             raise OSError("the database went away")
+        if self.asks in self.stalls:
+            await self._clock.advance(self.stalls[self.asks])
         now = self._clock.monotonic()
         start = max(now, self._next_free)
         self._next_free = start + interval
@@ -167,8 +172,32 @@ async def test_limiters_sharing_a_budget_space_their_calls_together(clock: Manua
     await until(lambda: len(times) == 1 and clock.sleepers == 2)
     await clock.advance(2)
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
-    assert sorted(times) == pytest.approx([0, 0.25, 0.5, 0.75, 1.0, 1.25])
+    # Shared slots carry a little slack, for the processes' differing send delays.
+    slot = 0.25 * (1 + SHARED_SLACK)
+    assert sorted(times) == pytest.approx([n * slot for n in range(6)])
     assert budget.asks == 6
+
+
+async def test_a_call_that_leaves_late_moves_the_later_shared_slots_on(
+    clock: ManualClock,
+) -> None:
+    budget = MemoryBudget(clock)
+    budget.stalls = {2: 0.3}  # the process is busy for 0.3 s right after granting the first call
+    limiter = RateLimiter(4, clock, shared=budget.reserve)
+    done: list[int] = []
+
+    async def call(n: int) -> None:
+        await limiter.acquire()
+        done.append(n)
+
+    tasks = [asyncio.create_task(call(n)) for n in range(4)]
+    await until(lambda: len(done) == 2 and clock.sleepers == 1)
+    await clock.advance(2)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    slot = 0.25 * (1 + SHARED_SLACK)
+    # The first call left 0.3 s after its slot: the next slot asked for carries that 0.3 s, so
+    # the calls a second after the first one stay a second after it.
+    assert budget.intervals == pytest.approx([slot, slot, slot + 0.3, slot])
 
 
 async def test_a_shared_budget_keeps_interactive_calls_first(clock: ManualClock) -> None:
@@ -184,7 +213,7 @@ async def test_a_shared_budget_keeps_interactive_calls_first(clock: ManualClock)
     tasks = [asyncio.create_task(call(f"alert{n}", Priority.BACKGROUND)) for n in range(2)]
     tasks.append(asyncio.create_task(call("user", Priority.INTERACTIVE)))
     await until(lambda: limiter.waiting == 3 and clock.sleepers == 1)
-    await clock.advance(3)
+    await clock.advance(4)
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
     # A reserved slot goes to whoever waits first by priority when it starts.
     assert order == ["user", "alert0", "alert1"]

@@ -256,15 +256,19 @@ async def test_a_drop_reconnects_after_a_backoff_and_resubscribes_with_new_keys(
     harness, real_credential
 ):
     await _connected(harness, real_credential, hts_id=HTS_ID, codes=["005930"])
+    first_connection = harness.realtime.notices_connection(real_credential)
     old_cipher = harness.server.live.cipher
     await harness.server.drop()
     await eventually(lambda: harness.clock.sleepers == 1)
     assert harness.realtime.sessions()[0].state == SessionState.RECONNECTING
     assert harness.realtime.ticking(real_credential) == frozenset()
+    assert harness.realtime.notices_connection(real_credential) is None
 
     await harness.clock.advance(RECONNECT_WAIT)
     await eventually(lambda: len(harness.server.connections) == 2 and _confirmed(harness) == 2)
     assert harness.subscribes()[2:] == [("H0STCNI0", HTS_ID), ("H0STCNT0", "005930")]
+    # Notices again, on a connection of another number: what came between must be read.
+    assert harness.realtime.notices_connection(real_credential) not in {None, first_connection}
 
     new_cipher = harness.server.live.cipher
     await harness.server.push(frame("H0STCNI0", [notice_fields(order_no="old")], cipher=old_cipher))

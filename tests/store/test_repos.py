@@ -45,6 +45,18 @@ async def test_first_credential_becomes_active_and_later_ones_do_not_switch(db: 
     assert await db.credentials.environments(USER) == [Environment.MOCK, Environment.REAL]
 
 
+async def test_active_credentials_can_be_read_for_some_app_keys_only(db: Database) -> None:
+    other = "PSotherKEY000000000000000000000000000"
+    await db.credentials.put(1, credential())
+    await db.credentials.put(2, credential(app_key=other))
+    await db.credentials.put(3, credential(app_key=other))
+    owned = {db.vault.lookup_hash(other, "mock")}  # the keys one process owns
+    assert set(await db.credentials.active_for([1, 2, 3])) == {1, 2, 3}
+    assert set(await db.credentials.active_for([1, 2, 3], key_hashes=owned)) == {2, 3}
+    assert await db.credentials.active_for([1, 2, 3], key_hashes=set()) == {}
+    assert await db.credentials.with_hts_id(key_hashes=set()) == []
+
+
 async def test_setkey_again_replaces_the_credential_of_that_environment(db: Database) -> None:
     await db.credentials.put(USER, credential(Environment.MOCK))
     await db.credentials.put(USER, credential(Environment.MOCK, app_key="NEWKEY"))

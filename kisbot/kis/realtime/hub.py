@@ -128,8 +128,15 @@ class Realtime:
 
     def notices_on(self, credential: Credential) -> bool:
         """Whether KIS confirmed fill notices on the key's live session."""
+        return self.notices_connection(credential) is not None
+
+    def notices_connection(self, credential: Credential) -> int | None:
+        """The connection (Session.connection) whose fill notices KIS confirmed for the
+        key, or None: notices from before it may have been lost."""
         session = self._sessions.get((credential.app_key, credential.environment))
-        return session is not None and any(reg.is_notice for reg in session.confirmed)
+        if session is None or not any(reg.is_notice for reg in session.confirmed):
+            return None
+        return session.connection
 
     def sessions(self) -> list[SessionStatus]:
         """One status record per app key that holds a session."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 SUBSCRIBED, UNSUBSCRIBED, ALREADY, NOT_SUBSCRIBED = "OPSP0000", "OPSP0001", "OPSP0002", "OPSP0003"
 TOO_MANY = "OPSP0008"
+_CONNECTIONS = itertools.count(1)  # numbers each connection any session of this process makes
 IN_USE = "OPSP8996"
 
 Sink = Callable[[Credential, RealtimeEvent], Awaitable[None]]
@@ -107,6 +109,9 @@ class Session:
         self.credential = credential
         self.state = SessionState.IDLE
         self.last_error: str | None = None
+        # Which connection this is, unique in the process: what KIS sent between two
+        # connections is lost, so a new number tells the caller to look for it once.
+        self.connection = 0
         self._url = url
         self._approvals = approvals
         self._sink = sink
@@ -206,6 +211,7 @@ class Session:
         self._reader = FrameReader(kst_today(self._clock.now))  # new session, new AES keys
         self._regs.clear()
         self._ws = ws
+        self.connection = next(_CONNECTIONS)
         self.state = SessionState.CONNECTED
         logger.info("KIS WebSocket of %s connected", self.credential.key_id)
         try:

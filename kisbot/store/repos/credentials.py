@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select, update
@@ -159,17 +159,22 @@ class CredentialRepo(Repo):
         """Decrypt a sealed credential; raise a VaultError if it cannot be trusted."""
         return None if sealed is None else decrypt_row(sealed, self._vault)
 
-    async def active_for(self, user_ids: Iterable[int]) -> dict[int, Credential]:
+    async def active_for(
+        self, user_ids: Iterable[int], *, key_hashes: Collection[str] | None = None
+    ) -> dict[int, Credential]:
         """Each user's active credential, decrypted, in one query (users without one are left
-        out; a row that cannot be decrypted is logged and left out too)."""
+        out; a row that cannot be decrypted is logged and left out too). With `key_hashes`,
+        only credentials of those app keys are read: the rest are not decrypted at all."""
         wanted = list(set(user_ids))
-        if not wanted:
+        if not wanted or (key_hashes is not None and not key_hashes):
             return {}
         query = (
             select(CredentialRow)
             .join(User, User.id == CredentialRow.user_id)
             .where(CredentialRow.user_id.in_(wanted), CredentialRow.environment == User.active_env)
         )
+        if key_hashes is not None:
+            query = query.where(CredentialRow.key_hash.in_(list(key_hashes)))
         found: dict[int, Credential] = {}
         async with self._sessions() as session:
             for row in await session.scalars(query):
@@ -179,10 +184,16 @@ class CredentialRepo(Repo):
                     logger.warning("the credential of user %s cannot be decrypted", row.user_id)
         return found
 
-    async def with_hts_id(self) -> list[tuple[int, Credential]]:
-        """Every stored credential that carries an HTS ID, with its user (rows that cannot be
-        decrypted are logged and left out)."""
+    async def with_hts_id(
+        self, *, key_hashes: Collection[str] | None = None
+    ) -> list[tuple[int, Credential]]:
+        """Every stored credential that carries an HTS ID (of these app keys, if given), with
+        its user (rows that cannot be decrypted are logged and left out)."""
+        if key_hashes is not None and not key_hashes:
+            return []
         query = select(CredentialRow).where(CredentialRow.hts_id_enc.is_not(None))
+        if key_hashes is not None:
+            query = query.where(CredentialRow.key_hash.in_(list(key_hashes)))
         found: list[tuple[int, Credential]] = []
         async with self._sessions() as session:
             for row in await session.scalars(query.order_by(CredentialRow.id)):
