@@ -12,7 +12,7 @@ import handlers.texts.alerts  # noqa: F401  (registers the texts)
 from handlers.callbacks import AlertPick, AlertPrice, AlertRemove
 from handlers.choices import show_choices, show_picked
 from handlers.common import Buttons, Turn
-from handlers.format import arrow, escape, kst_time, percent, won
+from handlers.format import arrow, escape, feed_label, kst_time, percent, won
 from handlers.i18n import Markup, render
 from kisbot.alerts.messages import FiredAlert
 from kisbot.alerts.rules import AlertKind
@@ -132,6 +132,7 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
         name=fired.name or fired.code,
         code=fired.code,
         price=won(fired.price, locale),
+        feed=feed_label(locale, fired.feed),
         arrow=arrow(fired.price - fired.prev_close),
         change=percent(fired.change_rate),
         condition=condition_text(locale, fired.kind, fired.threshold),

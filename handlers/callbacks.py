@@ -16,7 +16,7 @@ from typing import ClassVar, Self
 
 from kisbot.alerts import rules
 from kisbot.alerts.rules import MAX_ALERT_NUMBER, AlertKind, AlertRequest
-from kisbot.kis import Side, is_stock_code
+from kisbot.kis import Side, Venue, is_stock_code
 from kisbot.market import MAX_DAYS
 from kisbot.orders import MAX_PRICE, MAX_QUANTITY
 from kisbot.problems import Problem
@@ -109,19 +109,23 @@ class OrderPick(Callback):
     code: str
     quantity: int
     price: int | None  # None: market order
+    venue: Venue | None = None  # as typed; None: the one that trades when picked
 
     def fields(self) -> list[str]:
         side = next(word for word, side in _SIDES.items() if side is self.side)
         price = _MARKET if self.price is None else str(self.price)
-        return [side, self.code, str(self.quantity), price]
+        venue = [self.venue.value] if self.venue is not None else []
+        return [side, self.code, str(self.quantity), price, *venue]
 
     @classmethod
     def parse(cls, fields: list[str]) -> Self:
-        side, code, quantity, price = _exactly(fields, 4)
-        if side not in _SIDES:
+        # Buttons from before venues have four fields.
+        side, code, quantity, price = _exactly(fields[:4], 4)
+        venue = Venue(fields[4]) if len(fields) == 5 else None
+        if side not in _SIDES or len(fields) > 5:
             raise ValueError("side")
         limit = None if price == _MARKET else _bounded(price, 1, MAX_PRICE)
-        return cls(_SIDES[side], _code(code), _bounded(quantity, 1, MAX_QUANTITY), limit)
+        return cls(_SIDES[side], _code(code), _bounded(quantity, 1, MAX_QUANTITY), limit, venue)
 
 
 @dataclass(frozen=True, slots=True)

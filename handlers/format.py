@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from handlers.i18n import Markup, render
 from kisbot.clock import KST
-from kisbot.kis import Environment
+from kisbot.kis import Environment, PriceFeed, Venue
 
 TELEGRAM_TEXT_LIMIT = 4096
 _SAFE_LIMIT = 4000  # room for the tags a split must close and reopen
@@ -55,6 +55,16 @@ def kst_time(moment: datetime, with_date: bool = False) -> str:
 def badge(locale: str, environment: Environment) -> Markup:
     """[모의] or [실전]: which account a message is about."""
     return render(locale, f"common.badge_{environment.value}")
+
+
+def feed_label(locale: str, feed: PriceFeed) -> Markup:
+    """KRX, NXT or 통합 (combined): whose price a figure is."""
+    return render(locale, f"common.feed_{feed.value}")
+
+
+def venue_label(locale: str, venue: Venue) -> Markup:
+    """KRX, NXT or SOR: where an order goes."""
+    return render(locale, f"common.venue_{venue.value}")
 
 
 def escape(text: str) -> str:

@@ -9,7 +9,17 @@ import handlers.texts.quotes  # noqa: F401  (registers the texts)
 from handlers.callbacks import AlertPrice, DailyPick, PricePick, PriceRefresh
 from handlers.choices import show_choices, show_picked
 from handlers.common import Buttons, Turn
-from handlers.format import arrow, badge, kst_time, number, percent, signed, table, won
+from handlers.format import (
+    arrow,
+    badge,
+    feed_label,
+    kst_time,
+    number,
+    percent,
+    signed,
+    table,
+    won,
+)
 from handlers.i18n import Markup
 from kisbot.charts import render_daily_chart
 from kisbot.kis import DailyBar, Environment
@@ -95,10 +105,33 @@ def heading(turn: Turn, security: Security, environment: Environment) -> Markup:
 
 
 def price_text(turn: Turn, view: PriceView) -> Markup:
+    """The price (on real keys the combined one, named so), the day's figures, and KRX and NXT
+    side by side while NXT trades (on mock: that NXT is not available)."""
     quote = view.quote
+    lines = [_price_lines(turn, view)]
+    for venue in view.venues:
+        lines.append(
+            turn.t(
+                "quotes.venue_line",
+                feed=feed_label(turn.locale, venue.feed),
+                price=won(venue.price, turn.locale),
+                arrow=arrow(venue.change),
+                rate=percent(venue.change_rate),
+            )
+        )
+    if view.environment.is_mock:
+        lines.append(turn.t("quotes.nxt_not_in_mock"))
+    lines.append(kst_time(quote.as_of))
+    return Markup("\n".join(lines))
+
+
+def _price_lines(turn: Turn, view: PriceView) -> Markup:
+    quote = view.quote
+    source = "" if view.environment.is_mock else f" ({feed_label(turn.locale, quote.feed)})"
     return turn.t(
         "quotes.price",
         heading=heading(turn, view.security, view.environment),
+        source=source,
         price=won(quote.price, turn.locale),
         arrow=arrow(quote.change),
         change=signed(quote.change),
@@ -106,7 +139,6 @@ def price_text(turn: Turn, view: PriceView) -> Markup:
         volume=number(quote.volume),
         low=number(quote.low),
         high=number(quote.high),
-        time=kst_time(quote.as_of),
     )
 
 

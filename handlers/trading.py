@@ -44,12 +44,12 @@ MAX_CANCEL_BUTTONS = 20
 
 
 async def buy(turn: Turn) -> None:
-    """/buy CODE|NAME QTY [PRICE]: a summary with 확인/취소."""
+    """/buy CODE|NAME QTY [PRICE] [krx|nxt|sor]: a summary with 확인/취소."""
     await _draft_order(turn, Side.BUY)
 
 
 async def sell(turn: Turn) -> None:
-    """/sell CODE|NAME QTY [PRICE]: a summary with 확인/취소."""
+    """/sell CODE|NAME QTY [PRICE] [krx|nxt|sor]: a summary with 확인/취소."""
     await _draft_order(turn, Side.SELL)
 
 
@@ -96,7 +96,9 @@ async def _draft_order(turn: Turn, side: Side) -> None:
         await show_choices(
             turn,
             found.choices,
-            lambda security: OrderPick(side, security.code, found.quantity, found.price),
+            lambda security: OrderPick(
+                side, security.code, found.quantity, found.price, found.venue
+            ),
         )
         return
     await ask(turn, found.intent, order_text(turn, found))
@@ -109,7 +111,7 @@ async def order_picked(turn: Turn, callback: OrderPick) -> None:
     """The stock picked from /buy's or /sell's choices: the confirmation of the same order."""
     draft = await turn.core.orders.draft_order_of(
         turn.user_id, turn.chat_id, callback.side, callback.code, callback.quantity,
-        callback.price,
+        callback.price, venue=callback.venue,
     )  # fmt: skip
     await show_picked(turn, await turn.core.securities.security(callback.code))
     await ask(turn, draft.intent, order_text(turn, draft))

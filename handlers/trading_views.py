@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import handlers.texts.trading  # noqa: F401  (registers the texts)
 from handlers.common import Turn
-from handlers.format import badge, kst_time, number, won
+from handlers.format import badge, kst_time, number, venue_label, won
 from handlers.i18n import Markup, render
 from kisbot.confirmations import Intent
 from kisbot.core import Core
-from kisbot.kis import Side
+from kisbot.kis import Side, Venue
 from kisbot.orders import (
     MODIFY,
     ORDER,
@@ -31,6 +31,8 @@ def order_text(turn: Turn, draft: OrderDraft) -> str:
                side=_side(locale, intent.side)),
         turn.t("trading.line_stock", name=draft.name or intent.code, code=intent.code),
         turn.t("trading.line_quantity", qty=_shares(locale, quantity)),
+        turn.t("trading.line_venue", venue=venue_label(locale, draft.venue),
+               why=turn.t(f"trading.why_{draft.venue_reason.value}")),
     ]  # fmt: skip
     if draft.is_market:
         lines.append(turn.t("trading.line_price_market", current=won(draft.quote.price, locale)))
@@ -99,6 +101,7 @@ async def summary(core: Core, locale: str, intent: Intent) -> Markup:
         return render(
             locale, "trading.summary_order", badge=env_badge, side=side, name=name,
             qty=_shares(locale, intent.quantity or 0), price=_price(locale, intent.price),
+            venue=venue_label(locale, intent.venue or Venue.KRX),
         )  # fmt: skip
     return render(
         locale, f"trading.summary_{intent.kind}", badge=env_badge, side=side, name=name,
@@ -132,6 +135,7 @@ def order_line(locale: str, line: OrderLine) -> str:
         "filled": number(record.filled_quantity),
         "total": number(record.quantity),
         "state": render(locale, f"trading.state_{line.state.value}"),
+        "venue": venue_label(locale, record.venue) if record.venue else "",
     }
     if line.kind is LineKind.CANCEL:
         return render(locale, "trading.orders_line_cancel", **common)

@@ -107,12 +107,14 @@ async def _open(application: Application) -> None:
         register_rebalance(application)
     _share_flood_limit(application, services)
     # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
-    # The runner calls this again if setMyCommands failed on the network: start them once.
+    # The calendar is wanted whatever KISBOT_MARKET_HOURS_ONLY says: orders and /price ask it
+    # which venue trades now. The runner calls this again if setMyCommands failed on the
+    # network: start them once.
     if WARM_UP_KEY not in application.bot_data:
-        tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
-        if settings.market_hours_only:
-            tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
-        application.bot_data[WARM_UP_KEY] = tasks
+        application.bot_data[WARM_UP_KEY] = [
+            asyncio.create_task(services.symbols.load(), name="load-symbols"),
+            asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"),
+        ]
     await register_commands(application)
 
 

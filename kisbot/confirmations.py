@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from kisbot.clock import Clock
-from kisbot.kis import Environment, Side
+from kisbot.kis import Environment, Side, Venue
 from kisbot.store.models import Confirmation
 from kisbot.store.repos import ConfirmationRepo
 
@@ -52,6 +52,7 @@ class Intent:
     quantity: int | None = None
     price: int | None = None  # None: market order (order) or whole remainder (cancel)
     side: Side | None = None
+    venue: Venue | None = None  # where an order goes (None: not an order)
     target_order_no: str = ""
     chat_id: int | None = None
     message_id: int | None = None
@@ -76,6 +77,7 @@ class Intent:
             quantity=row.quantity,
             price=row.price,
             side=Side(row.side) if row.side else None,
+            venue=_venue(row),
             target_order_no=row.target_order_no or "",
             chat_id=row.chat_id,
             message_id=row.message_id,
@@ -271,6 +273,12 @@ class Confirmations:
 
     def _expired(self, intent: Intent) -> bool:
         return intent.expires_at is not None and intent.expires_at <= self._clock.now()
+
+
+def _venue(row: Confirmation) -> Venue | None:
+    if row.venue:
+        return Venue(row.venue)
+    return Venue.KRX if row.kind == "order" else None  # orders from before venues: KRX
 
 
 def _aware(moment: datetime | None) -> datetime | None:

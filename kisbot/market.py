@@ -7,11 +7,13 @@ as it does for an order or an alert.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kisbot.accounts import Accounts
-from kisbot.kis import Balance, DailyBar, Environment, KisClient, Quote
+from kisbot.kis import Balance, DailyBar, Environment, KisClient, PriceFeed, Quote
+from kisbot.market_hours import KrxCalendar
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities, Security, code_in
 
@@ -21,9 +23,13 @@ MAX_DAYS = 100
 
 @dataclass(frozen=True, slots=True)
 class PriceView:
+    """A stock's price: on real keys the combined (통합) price, with KRX's and NXT's beside it
+    while NXT trades; on mock keys KRX's, the only one mock has."""
+
     security: Security
     quote: Quote
     environment: Environment
+    venues: tuple[Quote, ...] = ()  # KRX's and NXT's, when shown side by side
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +57,12 @@ class BalanceView:
 class Market:
     """Prices, daily bars and balances for the bot's users."""
 
-    def __init__(self, accounts: Accounts, securities: Securities) -> None:
+    def __init__(
+        self, accounts: Accounts, securities: Securities, calendar: KrxCalendar | None = None
+    ) -> None:
         self._accounts = accounts
         self._securities = securities
+        self._calendar = calendar
 
     async def price(self, user_id: int, words: Sequence[str]) -> PriceView | Choices:
         """`/price CODE|NAME`: the current price, or the choices when the name is ambiguous."""
@@ -94,10 +103,21 @@ class Market:
         return BalanceView(balance, client.environment, client.credential.account.masked)
 
     async def _price(self, client: KisClient, security: Security) -> PriceView:
-        quote = await client.quote(security.code)
+        if client.environment.is_mock:
+            quote, venues = await client.quote(security.code), ()
+        elif self._calendar is not None and self._calendar.nxt_trading():
+            quote, *both = await asyncio.gather(
+                *(
+                    client.quote(security.code, feed=feed)
+                    for feed in (PriceFeed.COMBINED, PriceFeed.KRX, PriceFeed.NXT)
+                )
+            )
+            venues = tuple(both)
+        else:
+            quote, venues = await client.quote(security.code, feed=PriceFeed.COMBINED), ()
         # KIS's own name wins; the directory's is the fallback.
         named = Security(quote.code, quote.name) if quote.name else security
-        return PriceView(named, quote, client.environment)
+        return PriceView(named, quote, client.environment, venues)
 
     async def _daily(self, client: KisClient, security: Security, days: int) -> DailyView:
         bars = await client.daily_prices(security.code, days=days)

@@ -4,8 +4,9 @@ KIS allows one session per app key and 40 registrations in it (kisbot.kis.realti
 sessions). This service decides, for every key, what is worth them:
 
 - fill notices (one registration, keyed by the HTS ID) for every stored key that has an HTS ID;
-- ticks (H0STCNT0) for the codes whose alerts are nearest to firing, among the alerts of the
-  users whose active key it is, in the registrations left.
+- ticks for the codes whose alerts are nearest to firing, among the alerts of the users whose
+  active key it is, in the registrations left, on the price feed alerts read now (H0STCNT0 for
+  KRX, H0UNCNT0 combined, H0NXCNT0 for NXT; none when no price moves for that account).
 
 It recomputes that plan when keys or alerts change (`nudge`) and every alert round, and routes
 events: a Tick to the alert engine (which fires through the same conditional UPDATE as a round,
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from kisbot.accounts import Accounts
 from kisbot.alerts.engine import AlertEngine
-from kisbot.kis import Credential, Environment
+from kisbot.kis import Credential, Environment, PriceFeed
 from kisbot.kis.realtime import Notice, RealtimeEvent, Tick
 from kisbot.notices import Notices
 from kisbot.owners import EveryKey, KeyOwners
@@ -40,7 +41,12 @@ class Hub(Protocol):
     """The part of kisbot.kis.realtime.Realtime this service uses."""
 
     async def want(
-        self, credential: Credential, *, hts_id: str | None, codes: Sequence[str]
+        self,
+        credential: Credential,
+        *,
+        hts_id: str | None,
+        codes: Sequence[str],
+        feed: PriceFeed = PriceFeed.KRX,
     ) -> None: ...
 
     def ticking(self, credential: Credential) -> frozenset[str]: ...
@@ -55,6 +61,7 @@ class _Want:
     credential: Credential
     hts_id: str | None = None
     codes: list[str] = field(default_factory=list)
+    feed: PriceFeed = PriceFeed.KRX
     owners: list[tuple[int, Credential]] = field(default_factory=list)  # notice owners
 
 
@@ -112,7 +119,9 @@ class Subscriptions:
                 await self._engine.reload()
             wants = await self._plan()
             for want in wants.values():
-                await self._hub.want(want.credential, hts_id=want.hts_id, codes=want.codes)
+                await self._hub.want(
+                    want.credential, hts_id=want.hts_id, codes=want.codes, feed=want.feed
+                )
             for key, old in self._wants.items():
                 if key not in wants:  # nothing wanted of this key any more: close its session
                     await self._hub.want(old.credential, hts_id=None, codes=[])
@@ -186,8 +195,12 @@ class Subscriptions:
             wants.setdefault(key, _Want(client.credential))
         for key, codes in (await self._engine.nearest_codes_by(by_key)).items():
             want = wants[key]
+            feed = self._engine.feed(want.credential.environment)
+            if feed is None:
+                continue  # no price moves for this account now: nothing to tick
             room = self._max - (1 if want.hts_id else 0)
             want.codes = codes[:room]
+            want.feed = feed
         # Another process owns the rest: KIS allows one session per key.
         return {key: want for key, want in wants.items() if self._owners.owns(want.credential)}
 

@@ -51,7 +51,7 @@ register(
             "removed": "알림 #{number} 을(를) 삭제했습니다.",
             "remove_button": "🗑 #{number}",
             "fired": "🔔 <b>{name}</b> ({code})\n"
-            "현재가 <b>{price}</b> {arrow} {change}\n"
+            "현재가({feed}) <b>{price}</b> {arrow} {change}\n"
             "조건: {condition} (알림 #{number}){repeat}\n"
             "{time}",
             "possible_repeat": "⚠️ 재전송: 앞선 전송이 도착했는지 확인하지 못해 다시 보냅니다. 이미 받은 알림일 수 있습니다.",
@@ -93,7 +93,7 @@ register(
             "removed": "Alert #{number} removed.",
             "remove_button": "🗑 #{number}",
             "fired": "🔔 <b>{name}</b> ({code})\n"
-            "Price <b>{price}</b> {arrow} {change}\n"
+            "Price ({feed}) <b>{price}</b> {arrow} {change}\n"
             "Condition: {condition} (alert #{number}){repeat}\n"
             "{time}",
             "possible_repeat": "⚠️ Sent again: whether the earlier send arrived is unknown, so you "

@@ -24,6 +24,13 @@ register(
             "token_wait": "⏳ 한국투자증권 접근토큰 발급을 기다리는 중입니다 (1분에 한 번만 발급됩니다). 약 {seconds}초 뒤에 결과를 보여 드립니다.",
             "badge_mock": "[모의]",
             "badge_real": "[실전]",
+            # whose price: FID_COND_MRKT_DIV_CODE J / NX / UN, and order venues
+            "feed_J": "KRX",
+            "feed_NX": "NXT",
+            "feed_UN": "통합",
+            "venue_KRX": "KRX",
+            "venue_NXT": "NXT",
+            "venue_SOR": "SOR(최선집행)",
         },
         "en": {
             "outcome_unknown": "⚠️ Outcome unknown — check /orders",
@@ -44,6 +51,12 @@ register(
             "token_wait": "⏳ Waiting for KIS to issue an access token (it issues one a minute). The result follows in about {seconds} s.",
             "badge_mock": "[mock]",
             "badge_real": "[real]",
+            "feed_J": "KRX",
+            "feed_NX": "NXT",
+            "feed_UN": "combined",
+            "venue_KRX": "KRX",
+            "venue_NXT": "NXT",
+            "venue_SOR": "SOR (best execution)",
         },
     },
 )

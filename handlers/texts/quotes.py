@@ -25,11 +25,12 @@ register(
             "heading_code": "{badge} <code>{code}</code>",
             "price": (
                 "{heading}\n"
-                "<b>{price}</b> {arrow} {change} ({rate})\n"
+                "<b>{price}</b>{source} {arrow} {change} ({rate})\n"
                 "거래량 {volume}주\n"
-                "일중 범위 {low} – {high}\n"
-                "{time}"
+                "일중 범위 {low} – {high}"
             ),
+            "venue_line": "{feed} {price} {arrow} {rate}",
+            "nxt_not_in_mock": "NXT 가격은 모의투자에서 제공되지 않습니다 (KRX 가격만 표시).",
             "daily": "{heading}\n최근 {count}거래일 ({first} ~ {last})\n{table}",
             "daily_empty": "{heading}\n일별 시세가 없습니다.",
             "col_date": "일자",
@@ -59,11 +60,12 @@ register(
             "heading_code": "{badge} <code>{code}</code>",
             "price": (
                 "{heading}\n"
-                "<b>{price}</b> {arrow} {change} ({rate})\n"
+                "<b>{price}</b>{source} {arrow} {change} ({rate})\n"
                 "Volume {volume}\n"
-                "Day range {low} – {high}\n"
-                "{time}"
+                "Day range {low} – {high}"
             ),
+            "venue_line": "{feed} {price} {arrow} {rate}",
+            "nxt_not_in_mock": "NXT prices are not available for mock accounts (KRX only).",
             "daily": "{heading}\nLast {count} trading days ({first} to {last})\n{table}",
             "daily_empty": "{heading}\nNo daily prices.",
             "col_date": "Date",

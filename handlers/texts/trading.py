@@ -10,8 +10,9 @@ register(
     {
         "ko": {
             # how to write the commands
-            "usage_order": "사용법: /{command} 종목코드 수량 [가격]\n가격을 빼면 시장가입니다.\n"
-            "예: /{command} 005930 10 (시장가), /{command} 005930 10 72000 (지정가)",
+            "usage_order": "사용법: /{command} 종목코드 수량 [가격] [krx|nxt|sor]\n가격을 빼면 시장가입니다. "
+            "거래소를 빼면 지금 거래하는 곳으로 보냅니다 (KRX 거래 시간에는 KRX, NXT만 거래할 때는 NXT).\n"
+            "예: /{command} 005930 10 (시장가), /{command} 005930 10 72000 (지정가), /{command} 005930 10 72000 nxt",
             "usage_cancel": "사용법: /cancel 주문번호 [수량]\n예: /cancel 0000012345 — 주문번호는 /orders 에서 확인하세요.",
             "usage_modify": "사용법: /modify 주문번호 가격\n예: /modify 0000012345 71500 — 미체결 주문의 가격을 정정합니다.",
             "bad_quantity": "수량 <code>{text}</code>을(를) 읽을 수 없습니다. 1 이상 {max} 이하의 정수로 쓰세요.\n"
@@ -32,6 +33,9 @@ register(
             "not_open_rejected": "주문 <code>{order_no}</code>은(는) 거부된 주문입니다.",
             "not_open_partial": "주문 <code>{order_no}</code>은(는) 지금 취소·정정할 수 있는 수량이 없습니다.",
             "not_open_open": "주문 <code>{order_no}</code>은(는) 지금 취소·정정할 수 있는 수량이 없습니다.",
+            "venue_mock": "모의투자 계좌는 KRX 주문만 받습니다. {venue}는 실전 계좌에서만 쓸 수 있습니다. 거래소를 빼고 다시 주문하세요.",
+            "nxt_market": "NXT는 시장가 주문을 받지 않습니다. 가격을 적어 지정가로 주문하거나 krx 또는 sor 로 보내세요.\n예: /buy 005930 10 72000 nxt",
+            "nxt_market_now": "지금은 NXT만 거래하는데, NXT는 시장가 주문을 받지 않습니다. 가격을 적어 지정가로 주문하세요.\n예: /buy 005930 10 72000",
             # words
             "side_buy": "매수",
             "side_sell": "매도",
@@ -49,6 +53,12 @@ register(
             "title_modify": "{badge} <b>주문 정정 확인</b>",
             "line_stock": "종목: {name} (<code>{code}</code>)",
             "line_quantity": "수량: {qty}",
+            "line_venue": "거래소: <b>{venue}</b> ({why})",
+            "why_asked": "직접 지정",
+            "why_krx_trades": "KRX 거래 시간",
+            "why_only_nxt_trades": "지금은 NXT만 거래합니다",
+            "why_closed": "지금은 거래 시간이 아니라 KRX로 보냅니다",
+            "why_mock": "모의투자는 KRX만 지원합니다",
             "line_price_limit": "가격: {price} (지정가)",
             "line_price_market": "가격: 시장가 (현재가 {current})",
             "line_amount": "주문 금액: {amount}",
@@ -64,7 +74,7 @@ register(
             "cancel_hint": "취소 실행을 누르면 취소 주문이 전송됩니다. 그대로 두기를 누르면 주문은 그대로입니다.",
             "modify_hint": "정정 실행을 누르면 정정 주문이 전송됩니다. 그대로 두기를 누르면 주문은 그대로입니다.",
             # outcomes (the summary's message is edited to one of these)
-            "summary_order": "{badge} {side} {name} {qty} {price}",
+            "summary_order": "{badge} {side} {name} {qty} {price} · {venue}",
             "summary_cancel": "{badge} 주문 {order_no} 취소 ({name} {side})",
             "summary_modify": "{badge} 주문 {order_no} 정정 → {price} ({name} {side})",
             "submitted_order": "✅ 주문이 접수되었습니다. 주문번호 <code>{order_no}</code>",
@@ -87,9 +97,9 @@ register(
             # /orders
             "orders_title": "{badge} <b>오늘의 주문</b>",
             "orders_empty": "{badge} 오늘 주문이 없습니다.",
-            "orders_line": "<code>{order_no}</code> {side} {name} {qty} {price} · 체결 {filled}/{total} · <b>{state}</b>",
+            "orders_line": "<code>{order_no}</code> {side} {name} {qty} {price} {venue} · 체결 {filled}/{total} · <b>{state}</b>",
             "orders_line_cancel": "<code>{order_no}</code> 취소 ← {original} {name} {qty}",
-            "orders_line_modify": "<code>{order_no}</code> 정정 ← {original} {side} {name} {qty} {price} · 체결 {filled}/{total} · <b>{state}</b>",
+            "orders_line_modify": "<code>{order_no}</code> 정정 ← {original} {side} {name} {qty} {price} {venue} · 체결 {filled}/{total} · <b>{state}</b>",
             "orders_hint": "미체결 주문은 아래 버튼으로 취소할 수 있습니다.",
             "state_open": "미체결",
             "state_partial": "일부체결",
@@ -102,8 +112,9 @@ register(
             "checking": "⏳ 결과 확인 중: {summary}",
         },
         "en": {
-            "usage_order": "Usage: /{command} CODE QTY [PRICE]\nWithout a price it is a market order.\n"
-            "Example: /{command} 005930 10 (market), /{command} 005930 10 72000 (limit)",
+            "usage_order": "Usage: /{command} CODE QTY [PRICE] [krx|nxt|sor]\nWithout a price it is a market order. "
+            "Without a venue it goes where trading is on now (KRX in KRX hours, NXT when only NXT trades).\n"
+            "Example: /{command} 005930 10 (market), /{command} 005930 10 72000 (limit), /{command} 005930 10 72000 nxt",
             "usage_cancel": "Usage: /cancel ORDER_NO [QTY]\nExample: /cancel 0000012345 — see /orders for order numbers.",
             "usage_modify": "Usage: /modify ORDER_NO PRICE\nExample: /modify 0000012345 71500 — changes the price of an open order.",
             "bad_quantity": "Cannot read the quantity <code>{text}</code>. Write a whole number from 1 to {max}.\n"
@@ -124,6 +135,9 @@ register(
             "not_open_rejected": "Order <code>{order_no}</code> was rejected.",
             "not_open_partial": "Order <code>{order_no}</code> has nothing left to cancel or change right now.",
             "not_open_open": "Order <code>{order_no}</code> has nothing left to cancel or change right now.",
+            "venue_mock": "Mock accounts take KRX orders only; {venue} is for real accounts. Order again without a venue.",
+            "nxt_market": "NXT takes no market orders. Give a price (a limit order), or send it to krx or sor.\nExample: /buy 005930 10 72000 nxt",
+            "nxt_market_now": "Only NXT trades now, and NXT takes no market orders. Give a price (a limit order).\nExample: /buy 005930 10 72000",
             "side_buy": "Buy",
             "side_sell": "Sell",
             "market": "market",
@@ -139,6 +153,12 @@ register(
             "title_modify": "{badge} <b>Confirm: change an order's price</b>",
             "line_stock": "Stock: {name} (<code>{code}</code>)",
             "line_quantity": "Quantity: {qty}",
+            "line_venue": "Venue: <b>{venue}</b> ({why})",
+            "why_asked": "as you asked",
+            "why_krx_trades": "KRX is trading",
+            "why_only_nxt_trades": "only NXT trades now",
+            "why_closed": "nothing trades now; KRX by default",
+            "why_mock": "mock accounts trade on KRX only",
             "line_price_limit": "Price: {price} (limit)",
             "line_price_market": "Price: market (now {current})",
             "line_amount": "Amount: {amount}",
@@ -153,7 +173,7 @@ register(
             "confirm_hint": "Press Confirm to send it to KIS.",
             "cancel_hint": "Cancel the order sends the cancel to KIS; Keep it as is leaves the order open.",
             "modify_hint": "Change the price sends the change to KIS; Keep it as is leaves the order as it is.",
-            "summary_order": "{badge} {side} {name} {qty} {price}",
+            "summary_order": "{badge} {side} {name} {qty} {price} · {venue}",
             "summary_cancel": "{badge} cancel order {order_no} ({name} {side})",
             "summary_modify": "{badge} change order {order_no} → {price} ({name} {side})",
             "submitted_order": "✅ Order accepted. Order no. <code>{order_no}</code>",
@@ -174,9 +194,9 @@ register(
             "toast_not_sent": "Nothing was sent.",
             "orders_title": "{badge} <b>Today's orders</b>",
             "orders_empty": "{badge} No orders today.",
-            "orders_line": "<code>{order_no}</code> {side} {name} {qty} {price} · filled {filled}/{total} · <b>{state}</b>",
+            "orders_line": "<code>{order_no}</code> {side} {name} {qty} {price} {venue} · filled {filled}/{total} · <b>{state}</b>",
             "orders_line_cancel": "<code>{order_no}</code> cancel ← {original} {name} {qty}",
-            "orders_line_modify": "<code>{order_no}</code> change ← {original} {side} {name} {qty} {price} · filled {filled}/{total} · <b>{state}</b>",
+            "orders_line_modify": "<code>{order_no}</code> change ← {original} {side} {name} {qty} {price} {venue} · filled {filled}/{total} · <b>{state}</b>",
             "orders_hint": "Open orders can be cancelled with the buttons below.",
             "state_open": "open",
             "state_partial": "partly filled",
@@ -197,9 +217,9 @@ register(
     {
         "ko": {
             "buy.menu": "매수 — /buy 005930 10 [가격]",
-            "buy.help": "<code>/buy 종목 수량 [가격]</code> — 매수, 가격을 빼면 시장가 (예: <code>/buy 005930 10 72000</code>)",
+            "buy.help": "<code>/buy 종목 수량 [가격] [krx|nxt|sor]</code> — 매수, 가격을 빼면 시장가, 거래소를 빼면 지금 거래하는 곳 (예: <code>/buy 005930 10 72000</code>)",
             "sell.menu": "매도 — /sell 005930 10 [가격]",
-            "sell.help": "<code>/sell 종목 수량 [가격]</code> — 매도, 가격을 빼면 시장가 (예: <code>/sell 005930 10</code>)",
+            "sell.help": "<code>/sell 종목 수량 [가격] [krx|nxt|sor]</code> — 매도, 가격을 빼면 시장가 (예: <code>/sell 005930 10</code>)",
             "orders.menu": "오늘의 주문",
             "orders.help": "<code>/orders</code> — 오늘의 주문과 체결 상태",
             "cancel.menu": "주문 취소 — /cancel 주문번호",
@@ -209,9 +229,9 @@ register(
         },
         "en": {
             "buy.menu": "Buy — /buy 005930 10 [price]",
-            "buy.help": "<code>/buy STOCK QTY [PRICE]</code> — buy; without a price at market (e.g. <code>/buy 005930 10 72000</code>)",
+            "buy.help": "<code>/buy STOCK QTY [PRICE] [krx|nxt|sor]</code> — buy; without a price at market, without a venue where trading is on (e.g. <code>/buy 005930 10 72000</code>)",
             "sell.menu": "Sell — /sell 005930 10 [price]",
-            "sell.help": "<code>/sell STOCK QTY [PRICE]</code> — sell; without a price at market (e.g. <code>/sell 005930 10</code>)",
+            "sell.help": "<code>/sell STOCK QTY [PRICE] [krx|nxt|sor]</code> — sell; without a price at market (e.g. <code>/sell 005930 10</code>)",
             "orders.menu": "Today's orders",
             "orders.help": "<code>/orders</code> — today's orders and their state",
             "cancel.menu": "Cancel an order — /cancel ORDER_NO",

@@ -1,6 +1,9 @@
 """Alert checks: a round polls every code once per app key; a WebSocket tick checks one code.
 
 A round (`tick`) loads what to watch, fetches each code once per app key, fires and re-arms.
+With KISBOT_MARKET_HOURS_ONLY on, rounds run while any venue trades (08:00-20:00 on trading
+days) and read the price that moves then (`KrxCalendar.alert_feed`): on real keys the combined
+KRX+NXT price while KRX takes orders and NXT's alone after; on mock keys KRX's, 09:00-15:30.
 Between rounds, trades KIS streams over the WebSocket (`on_tick`) are checked against the
 alerts on their code, held in memory from the last round; codes whose tick registration was
 already live at the last round are left out of the rounds' fetches (a code that has just become
@@ -30,7 +33,7 @@ from kisbot.accounts import Accounts
 from kisbot.alerts import rules
 from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
-from kisbot.kis import KisAuthError, KisError, Priority, Quote
+from kisbot.kis import Environment, KisAuthError, KisError, PriceFeed, Priority, Quote
 from kisbot.kis.client import MULTI_QUOTE_MAX, KisClient
 from kisbot.kis.realtime import Tick
 from kisbot.market_hours import KrxCalendar
@@ -63,6 +66,7 @@ class TickReport:
 @dataclass(slots=True)
 class _KeyGroup:
     client: KisClient
+    feed: PriceFeed
     codes: set[str] = field(default_factory=set)
     alerts: list[WatchedAlert] = field(default_factory=list)
 
@@ -122,7 +126,7 @@ class AlertEngine:
             return report
 
     async def _tick(self) -> TickReport:
-        if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
+        if self._market_hours_only and not self._calendar.any_trading(self._clock.now()):
             return TickReport(market_closed=True)
         alerts = await self._repo.list_watched()
         report = TickReport(alerts=len(alerts))
@@ -145,7 +149,9 @@ class AlertEngine:
                 if quote is not None:
                     prev_close = quote.prev_close or alert.reference_price or 0
                     self._prices[alert.code] = (quote.price, prev_close)
-                    await self._evaluate(alert, quote.price, prev_close, quote.name, report)
+                    await self._evaluate(
+                        alert, quote.price, prev_close, quote.name, report, group.feed
+                    )
         return report
 
     # -- ticks from the WebSocket -----------------------------------------------------------
@@ -168,7 +174,7 @@ class AlertEngine:
         for alert in list(alerts):
             prev_close = tick.prev_close or alert.reference_price or 0
             # Two keys' sessions may tick one code at once: the other may have removed it.
-            if await self._evaluate(alert, tick.price, prev_close, None, report) and (
+            if await self._evaluate(alert, tick.price, prev_close, None, report, tick.feed) and (
                 alert in alerts
             ):
                 alerts.remove(alert)
@@ -219,20 +225,33 @@ class AlertEngine:
             by_code.setdefault(alert.code, []).append(alert)
         self._by_code, self._chats = by_code, chats
 
+    def feed(self, environment: Environment) -> PriceFeed | None:
+        """The price alerts on keys of this environment read now; None: nothing to read."""
+        feed = self._calendar.alert_feed(environment, self._clock.now())
+        if feed is None and not self._market_hours_only:
+            # Nothing trades, but the user asked for checks anyway: the last price there is.
+            return PriceFeed.KRX if environment.is_mock else PriceFeed.COMBINED
+        return feed
+
     async def _group(self, alerts: list[WatchedAlert]) -> dict[KeyId, _KeyGroup]:
-        """Alerts by the app key that will poll them (each user's active credential)."""
+        """Alerts by the app key that will poll them (each user's active credential), on keys
+        whose environment has a price to read now."""
         clients = await self._accounts.active_clients(
             (alert.user_id for alert in alerts), keys=self._owners.owned_keys()
         )
+        feeds = {environment: self.feed(environment) for environment in Environment}
         groups: dict[KeyId, _KeyGroup] = {}
         for alert in alerts:
             client = clients.get(alert.user_id)
             if client is None or not self._owners.owns(client.credential):
                 continue  # no key, or another process polls this key
+            feed = feeds[client.environment]
+            if feed is None:
+                continue  # e.g. a mock key after 15:30: KRX's price does not move
             key = (client.credential.app_key, client.environment.value)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = _KeyGroup(client)
+                group = groups[key] = _KeyGroup(client, feed)
             group.alerts.append(alert)
             group.codes.add(alert.code)
         return groups
@@ -258,7 +277,7 @@ class AlertEngine:
                 break
             calls += 1
             try:
-                quote = await client.quote(code, priority=Priority.BACKGROUND)
+                quote = await client.quote(code, feed=group.feed, priority=Priority.BACKGROUND)
             except KisError as error:
                 if _log_failure(error):
                     return quotes, calls, 1
@@ -277,9 +296,8 @@ class AlertEngine:
         # in flight the shared HTTP pool keeps reusing a few connections instead of opening
         # (and scanning) one per key, which cost more CPU than the calls themselves.
         fetched: list[tuple[dict[str, Quote], int, int]] = []
-        jobs: list[list[tuple[int, KisClient, list[str]]]] = []
+        jobs: list[list[tuple[int, _KeyGroup, list[str]]]] = []
         for index, group in enumerate(groups):
-            client = group.client
             codes = sorted(group.codes)
             batches = [
                 codes[i : i + MULTI_QUOTE_MAX] for i in range(0, len(codes), MULTI_QUOTE_MAX)
@@ -288,16 +306,18 @@ class AlertEngine:
             for turn, batch in enumerate(batches):
                 if turn == len(jobs):
                     jobs.append([])
-                jobs[turn].append((index, client, batch))
+                jobs[turn].append((index, group, batch))
         queue = deque(job for turn in jobs for job in turn)
         failed = [0] * len(groups)
 
         async def work() -> None:
             while queue:
-                index, client, batch = queue.popleft()
+                index, group, batch = queue.popleft()
                 try:
                     fetched[index][0].update(
-                        await client.multi_quote(batch, priority=Priority.BACKGROUND)
+                        await group.client.multi_quote(
+                            batch, feed=group.feed, priority=Priority.BACKGROUND
+                        )
                     )
                 except KisError as error:
                     failed[index] = failed[index] or int(_log_failure(error))
@@ -315,6 +335,7 @@ class AlertEngine:
         prev_close: int,
         name: str | None,
         report: TickReport,
+        feed: PriceFeed,
     ) -> bool:
         """Fire or re-arm the alert if the price says so; True if its row was written to."""
         kind, threshold = alert.kind, alert.threshold
@@ -338,6 +359,7 @@ class AlertEngine:
             prev_close=prev_close,
             repeat=alert.repeat,
             fired_at=now,
+            feed=feed,
         )
         message = await self._repo.fire(
             alert.id,

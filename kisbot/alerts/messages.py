@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from kisbot.clock import KST
+from kisbot.kis.models import PriceFeed
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class FiredAlert:
     prev_close: int
     repeat: bool
     fired_at: datetime
+    feed: PriceFeed = PriceFeed.KRX  # whose price it saw: KRX, NXT or both combined
 
     @property
     def change_rate(self) -> Decimal | None:
@@ -50,6 +52,7 @@ class FiredAlert:
                 "prev_close": self.prev_close,
                 "repeat": self.repeat,
                 "fired_at": self.fired_at.isoformat(),
+                "feed": self.feed.value,
             },
             ensure_ascii=False,
         )
@@ -67,10 +70,14 @@ class FiredAlert:
             prev_close=int(data["prev_close"]),
             repeat=bool(data.get("repeat", False)),
             fired_at=datetime.fromisoformat(data["fired_at"]),
+            feed=PriceFeed(data.get("feed", PriceFeed.KRX.value)),  # older payloads: KRX
         )
 
     def plain_text(self) -> str:
         """A language-neutral line kept beside the payload (logs, a last-resort fallback)."""
         condition = f"{self.threshold:+}%" if self.kind == "percent" else f"{self.threshold:,}"
         when = self.fired_at.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S KST")
-        return f"#{self.number} {self.code} {self.kind} {condition}: {self.price:,} at {when}"
+        return (
+            f"#{self.number} {self.code} {self.kind} {condition}: {self.price:,} "
+            f"({self.feed.name}) at {when}"
+        )

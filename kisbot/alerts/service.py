@@ -22,7 +22,7 @@ from kisbot.alerts import rules
 from kisbot.alerts.engine import AlertEngine, TickReport
 from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
-from kisbot.kis import KisClient, Quote
+from kisbot.kis import KisClient, PriceFeed, Quote
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities
 from kisbot.store.models import Alert
@@ -111,7 +111,10 @@ class Alerts:
             MAX_ALERTS_PER_USER
         ):
             raise Problem("alerts.too_many", limit=MAX_ALERTS_PER_USER)
-        quote = await client.quote(code)
+        # The price the alert's checks read now (KRX's when none moves), so "already holds"
+        # is told of the price that will fire it.
+        feed = self._engine.feed(client.environment) or PriceFeed.KRX
+        quote = await client.quote(code, feed=feed)
         alert = await self._repo.add(
             user_id,
             quote.code or code,

@@ -31,9 +31,11 @@ from kisbot.kis.models import (
     OrderReceipt,
     OrderRecord,
     OrderState,
+    PriceFeed,
     Priority,
     Quote,
     Side,
+    Venue,
 )
 from kisbot.kis.realtime import (
     ApprovalKey,
@@ -78,6 +80,7 @@ __all__ = [
     "OrderReceipt",
     "OrderRecord",
     "OrderState",
+    "PriceFeed",
     "PriceProblem",
     "Priority",
     "Quote",
@@ -90,6 +93,7 @@ __all__ = [
     "TokenStore",
     "TokenWait",
     "TokenWaitListener",
+    "Venue",
     "is_stock_code",
     "nearest_valid_prices",
     "normalize_code",

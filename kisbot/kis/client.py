@@ -17,6 +17,7 @@ from kisbot.kis.auth import TokenManager
 from kisbot.kis.codes import normalize_code
 from kisbot.kis.credentials import Account, Credential, Environment
 from kisbot.kis.endpoints import Endpoint
+from kisbot.kis.errors import KisNotSupportedInMock
 from kisbot.kis.gateway import KisGateway, require_support
 from kisbot.kis.models import (
     Balance,
@@ -25,9 +26,11 @@ from kisbot.kis.models import (
     OpenOrder,
     OrderReceipt,
     OrderRecord,
+    PriceFeed,
     Priority,
     Quote,
     Side,
+    Venue,
 )
 from kisbot.kis.overseas.client import OverseasClient
 from kisbot.kis.parsing import Row, first_row, rows, text
@@ -76,24 +79,35 @@ class KisClient:
 
     # -- quotations -----------------------------------------------------------------------
 
-    async def quote(self, code: str, *, priority: Priority = Priority.INTERACTIVE) -> Quote:
-        """The current price of one stock."""
+    async def quote(
+        self,
+        code: str,
+        *,
+        feed: PriceFeed = PriceFeed.KRX,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Quote:
+        """The current price of one stock on KRX, NXT or both combined (the last two real only)."""
         code = normalize_code(code)
-        answer = await self._read(endpoints.QUOTE, queries.quote_query(code), priority)
-        return results.quote_from_price(code, first_row(answer.get("output")), self._now())
+        self._require_feed(endpoints.QUOTE, feed)
+        answer = await self._read(endpoints.QUOTE, queries.quote_query(code, feed), priority)
+        return results.quote_from_price(code, first_row(answer.get("output")), self._now(), feed)
 
     async def multi_quote(
-        self, codes: Iterable[str], *, priority: Priority = Priority.INTERACTIVE
+        self,
+        codes: Iterable[str],
+        *,
+        feed: PriceFeed = PriceFeed.KRX,
+        priority: Priority = Priority.INTERACTIVE,
     ) -> dict[str, Quote]:
         """Quotes (with names) by code for many stocks, 30 per call; real accounts only."""
         require_support(endpoints.MULTI_QUOTE, self.environment)
         wanted = list(dict.fromkeys(normalize_code(code) for code in codes))
         found: dict[str, Quote] = {}
         for start in range(0, len(wanted), MULTI_QUOTE_MAX):
-            query = queries.multi_quote_query(wanted[start : start + MULTI_QUOTE_MAX])
+            query = queries.multi_quote_query(wanted[start : start + MULTI_QUOTE_MAX], feed)
             answer = await self._read(endpoints.MULTI_QUOTE, query, priority)
             for row in rows(answer.get("output")):
-                quote = results.quote_from_multi(row, self._now())
+                quote = results.quote_from_multi(row, self._now(), feed)
                 if quote.code:
                     found[quote.code] = quote
         return found
@@ -198,32 +212,66 @@ class KisClient:
     # -- orders ---------------------------------------------------------------------------
 
     async def place_order(
-        self, side: Side, code: str, quantity: int, price: int | None = None
+        self,
+        side: Side,
+        code: str,
+        quantity: int,
+        price: int | None = None,
+        venue: Venue = Venue.KRX,
     ) -> OrderReceipt:
-        """Send a cash order: `price` None is a market order. Never resent on a lost answer."""
+        """Send a cash order to a venue: `price` None is a market order. Never resent on a lost
+        answer. Mock accounts take KRX only (KisNotSupportedInMock, nothing sent)."""
         code = normalize_code(code)
         _check_quantity(quantity)
         if price is not None:
             _check_price(price)
-        body = queries.cash_order_body(self._account, code, quantity, price)
-        logger.info("sending a %s order for %s x%d (%s)", side, code, quantity, self.environment)
-        return await self._order(endpoints.BUY if side is Side.BUY else endpoints.SELL, body)
+        elif not venue.takes_market_orders():
+            raise ValueError(f"{venue} takes no market orders")
+        endpoint = endpoints.BUY if side is Side.BUY else endpoints.SELL
+        if venue is not Venue.KRX and self.environment.is_mock:
+            raise _not_in_mock(endpoint, f"orders on {venue}")
+        body = queries.cash_order_body(self._account, code, quantity, price, venue)
+        logger.info(
+            "sending a %s order for %s x%d to %s (%s)", side, code, quantity, venue,
+            self.environment,
+        )  # fmt: skip
+        return await self._order(endpoint, body)
 
     async def cancel_order(
-        self, order_no: str, org_no: str, quantity: int | None = None
+        self,
+        order_no: str,
+        org_no: str,
+        quantity: int | None = None,
+        venue: Venue | None = None,
     ) -> OrderReceipt:
-        """Cancel the whole open remainder of an order, or `quantity` of it."""
-        return await self._revise_or_cancel(order_no, org_no, price=None, quantity=quantity)
+        """Cancel the whole open remainder of an order, or `quantity` of it; `venue` is the
+        order's, when known."""
+        return await self._revise_or_cancel(
+            order_no, org_no, price=None, quantity=quantity, venue=venue
+        )
 
     async def modify_order(
-        self, order_no: str, org_no: str, price: int, quantity: int | None = None
+        self,
+        order_no: str,
+        org_no: str,
+        price: int,
+        quantity: int | None = None,
+        venue: Venue | None = None,
     ) -> OrderReceipt:
         """Change the price of an open limit order (정정), whole remainder by default."""
         _check_price(price)
-        return await self._revise_or_cancel(order_no, org_no, price=price, quantity=quantity)
+        return await self._revise_or_cancel(
+            order_no, org_no, price=price, quantity=quantity, venue=venue
+        )
 
     async def _revise_or_cancel(
-        self, order_no: str, org_no: str, *, price: int | None, quantity: int | None
+        self,
+        order_no: str,
+        org_no: str,
+        *,
+        price: int | None,
+        quantity: int | None,
+        venue: Venue | None,
     ) -> OrderReceipt:
         if quantity is not None:
             _check_quantity(quantity)
@@ -233,6 +281,7 @@ class KisClient:
             org_no=_order_number(org_no),
             price=price,
             quantity=quantity,
+            venue=None if self.environment.is_mock else venue,  # mock: KRX, the default
         )
         return await self._order(endpoints.REVISE_CANCEL, body)
 
@@ -259,6 +308,10 @@ class KisClient:
 
     # -- helpers --------------------------------------------------------------------------
 
+    def _require_feed(self, endpoint: Endpoint, feed: PriceFeed) -> None:
+        if feed is not PriceFeed.KRX and self.environment.is_mock:
+            raise _not_in_mock(endpoint, f"{feed.name} prices")
+
     @property
     def _account(self) -> Account:
         return self.credential.account
@@ -268,6 +321,15 @@ class KisClient:
 
     def _today(self) -> date:
         return self._now().date()
+
+
+def _not_in_mock(endpoint: Endpoint, what: str) -> KisNotSupportedInMock:
+    return KisNotSupportedInMock(
+        f"{what}: not available for mock (모의투자) accounts",
+        method=endpoint.method,
+        path=endpoint.path,
+        tr_id=endpoint.real_tr_id,
+    )
 
 
 def _chronological(raw_rows: list[Row]) -> list[DailyBar]:

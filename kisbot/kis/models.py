@@ -32,6 +32,33 @@ class Side(StrEnum):
         return {"01": cls.SELL, "02": cls.BUY}.get(code.strip())
 
 
+class PriceFeed(StrEnum):
+    """Whose price a quote reads: KIS's `FID_COND_MRKT_DIV_CODE` (kis-api §4.2).
+
+    KRX (`J`) is the only one mock accounts have; NXT (`NX`) and the combined KRX+NXT price
+    (`UN`, 통합) are real only.
+    """
+
+    KRX = "J"
+    NXT = "NX"
+    COMBINED = "UN"
+
+
+class Venue(StrEnum):
+    """Where an order goes: KIS's `EXCG_ID_DVSN_CD` (kis-api §5.6); mock accounts take KRX only.
+
+    SOR (smart order routing) lets KIS split the order between KRX and NXT by price.
+    """
+
+    KRX = "KRX"
+    NXT = "NXT"
+    SOR = "SOR"
+
+    def takes_market_orders(self) -> bool:
+        """NXT has no 시장가 (ORD_DVSN 01) (kis-api §9.3); KRX and SOR do."""
+        return self is not Venue.NXT
+
+
 class Direction(StrEnum):
     """Which way the price moved against the previous close (from `prdy_vrss_sign`)."""
 
@@ -62,6 +89,7 @@ class Quote:
     tick_size: int
     as_of: datetime
     name: str | None = None
+    feed: PriceFeed = PriceFeed.KRX
 
     def price_problem(self, price: int) -> PriceProblem | None:
         """What is wrong with this limit price for this stock today, or None."""
@@ -188,6 +216,7 @@ class OrderRecord:
     cancelled_quantity: int  # cnc_cfrm_qty
     rejected_quantity: int
     ordered_at: datetime | None
+    venue: Venue | None = None  # excg_id_dvsn_Cd: where it was sent, when KIS says
 
     @property
     def state(self) -> OrderState:
@@ -220,3 +249,4 @@ class OpenOrder:
     filled_quantity: int
     cancellable_quantity: int  # psbl_qty (mock: rmn_qty)
     ordered_at: datetime | None
+    venue: Venue | None = None

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from kisbot.kis.credentials import Account, Environment
+from kisbot.kis.models import PriceFeed, Venue
 
 Fields = dict[str, str]
 
@@ -18,15 +19,15 @@ def account_fields(account: Account) -> Fields:
     return {"CANO": account.cano, "ACNT_PRDT_CD": account.product_code}
 
 
-def quote_query(code: str) -> Fields:
-    return {"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": code}
+def quote_query(code: str, feed: PriceFeed = PriceFeed.KRX) -> Fields:
+    return {"FID_COND_MRKT_DIV_CODE": feed.value, "FID_INPUT_ISCD": code}
 
 
-def multi_quote_query(codes: Sequence[str]) -> Fields:
+def multi_quote_query(codes: Sequence[str], feed: PriceFeed = PriceFeed.KRX) -> Fields:
     """Numbered pairs for up to 30 codes; only the pairs in use are sent, like KIS's sample."""
     query: Fields = {}
     for number, code in enumerate(codes, start=1):
-        query[f"FID_COND_MRKT_DIV_CODE_{number}"] = "J"
+        query[f"FID_COND_MRKT_DIV_CODE_{number}"] = feed.value
         query[f"FID_INPUT_ISCD_{number}"] = code
     return query
 
@@ -97,7 +98,9 @@ def daily_executions_query(
     }
 
 
-def cash_order_body(account: Account, code: str, quantity: int, price: int | None) -> Fields:
+def cash_order_body(
+    account: Account, code: str, quantity: int, price: int | None, venue: Venue = Venue.KRX
+) -> Fields:
     """order-cash: price None is a market order (ORD_DVSN 01, ORD_UNPR 0)."""
     return {
         **account_fields(account),
@@ -105,6 +108,7 @@ def cash_order_body(account: Account, code: str, quantity: int, price: int | Non
         "ORD_DVSN": "01" if price is None else "00",
         "ORD_QTY": str(quantity),
         "ORD_UNPR": "0" if price is None else str(price),
+        "EXCG_ID_DVSN_CD": venue.value,
     }
 
 
@@ -115,8 +119,11 @@ def revise_cancel_body(
     org_no: str,
     price: int | None,
     quantity: int | None,
+    venue: Venue | None = None,
 ) -> Fields:
-    """order-rvsecncl: a price means 정정 (01), none means 취소 (02); no quantity = all open."""
+    """order-rvsecncl: a price means 정정 (01), none means 취소 (02); no quantity = all open.
+    The venue is the original order's (sent only when known; KIS defaults to KRX)."""
+    venue_field = {"EXCG_ID_DVSN_CD": venue.value} if venue is not None else {}
     return {
         **account_fields(account),
         "KRX_FWDG_ORD_ORGNO": org_no,
@@ -126,4 +133,5 @@ def revise_cancel_body(
         "ORD_QTY": "0" if quantity is None else str(quantity),
         "ORD_UNPR": "0" if price is None else str(price),
         "QTY_ALL_ORD_YN": "Y" if quantity is None else "N",
+        **venue_field,
     }

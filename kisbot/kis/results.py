@@ -16,8 +16,10 @@ from kisbot.kis.models import (
     OpenOrder,
     OrderReceipt,
     OrderRecord,
+    PriceFeed,
     Quote,
     Side,
+    Venue,
 )
 from kisbot.kis.parsing import (
     Row,
@@ -61,7 +63,9 @@ def signed_rate(rate: Decimal, direction: Direction) -> Decimal:
     return -abs(rate) if direction is Direction.DOWN else abs(rate)
 
 
-def quote_from_price(code: str, row: Row, as_of: datetime) -> Quote:
+def quote_from_price(
+    code: str, row: Row, as_of: datetime, feed: PriceFeed = PriceFeed.KRX
+) -> Quote:
     """A Quote from inquire-price `output`."""
     sign = text(row, "prdy_vrss_sign")
     direction = direction_of(sign, integer(row, "prdy_vrss"))
@@ -85,10 +89,11 @@ def quote_from_price(code: str, row: Row, as_of: datetime) -> Quote:
         prev_close=price - change,
         tick_size=integer(row, "aspr_unit") or tick_size(price),
         as_of=as_of,
+        feed=feed,
     )
 
 
-def quote_from_multi(row: Row, as_of: datetime) -> Quote:
+def quote_from_multi(row: Row, as_of: datetime, feed: PriceFeed = PriceFeed.KRX) -> Quote:
     """A Quote from one intstock-multprice row (which carries the Korean name)."""
     sign = text(row, "prdy_vrss_sign")
     raw_change = integer(row, "inter2_prdy_vrss")
@@ -114,6 +119,7 @@ def quote_from_multi(row: Row, as_of: datetime) -> Quote:
         tick_size=tick_size(price),
         as_of=as_of,
         name=text(row, "inter_kor_isnm") or None,
+        feed=feed,
     )
 
 
@@ -230,7 +236,16 @@ def _order_fields(row: Row) -> dict[str, Any]:
         "quantity": integer(row, "ord_qty"),
         "price": integer(row, "ord_unpr"),
         "filled_quantity": integer(row, "tot_ccld_qty"),
+        "venue": _venue(text(row, "excg_id_dvsn_cd")),
     }
+
+
+def _venue(code: str) -> Venue | None:
+    """EXCG_ID_DVSN_CD as sent (KRX, NXT, SOR); None when absent or unknown."""
+    try:
+        return Venue(code.upper())
+    except ValueError:
+        return None
 
 
 def open_order_from_record(record: OrderRecord) -> OpenOrder:
@@ -248,5 +263,6 @@ def open_order_from_record(record: OrderRecord) -> OpenOrder:
         price=record.price,
         filled_quantity=record.filled_quantity,
         cancellable_quantity=record.remaining_quantity,
+        venue=record.venue,
         ordered_at=record.ordered_at,
     )

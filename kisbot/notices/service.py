@@ -136,7 +136,8 @@ class Notices:
         KIS's mock server is reported to drop notices (kis-api.md §7.3), and a fill read twice
         is queued once.
         """
-        if self._market_hours_only and not self._calendar.is_open(self._clock.now()):
+        # Orders fill whenever a venue trades (NXT until 20:00), not only in KRX's hours.
+        if self._market_hours_only and not self._calendar.any_trading(self._clock.now()):
             return 0
         owners = {
             (intent.user_id, intent.environment)

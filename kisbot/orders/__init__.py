@@ -42,6 +42,7 @@ from kisbot.orders.parsing import (
 )
 from kisbot.orders.reconcile import RECONCILE_GRACE, Reconciler
 from kisbot.orders.service import Orders
+from kisbot.orders.venues import VenueChoice, VenueReason, choose_venue, split_venue
 
 __all__ = [
     "CANCEL",
@@ -63,8 +64,12 @@ __all__ = [
     "Submission",
     "SubmitOutcome",
     "TodaysOrders",
+    "VenueChoice",
+    "VenueReason",
+    "choose_venue",
     "parse_order_no",
     "parse_price",
     "parse_quantity",
     "same_order_no",
+    "split_venue",
 ]

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kisbot.confirmations import Intent
-from kisbot.kis import BuyingPower, Environment, OpenOrder, OrderRecord, Quote, Side
+from kisbot.kis import BuyingPower, Environment, OpenOrder, OrderRecord, Quote, Side, Venue
+from kisbot.orders.venues import VenueReason
 from kisbot.securities import Choices
 
 ORDER, CANCEL, MODIFY = "order", "cancel", "modify"
@@ -41,6 +42,11 @@ class OrderDraft:
     quote: Quote
     amount: int  # quantity x price; for a market order an estimate at the current price
     buying_power: BuyingPower | None  # buys only
+    venue_reason: VenueReason = VenueReason.ASKED  # why it goes to intent.venue
+
+    @property
+    def venue(self) -> Venue:
+        return self.intent.venue or Venue.KRX
 
     @property
     def is_market(self) -> bool:
@@ -60,6 +66,7 @@ class OrderChoices:
     side: Side
     quantity: int
     price: int | None
+    venue: Venue | None = None  # as typed; None: chosen when the stock is picked
 
 
 @dataclass(frozen=True, slots=True)

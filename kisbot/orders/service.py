@@ -16,11 +16,14 @@ from kisbot.kis import (
     KisClient,
     OpenOrder,
     OrderRecord,
+    PriceFeed,
     PriceProblem,
     Quote,
     Side,
+    Venue,
     nearest_valid_prices,
 )
+from kisbot.market_hours import KrxCalendar
 from kisbot.orders.lines import order_lines
 from kisbot.orders.models import (
     CANCEL,
@@ -41,6 +44,7 @@ from kisbot.orders.parsing import (
 )
 from kisbot.orders.reconcile import Reconciler
 from kisbot.orders.submit import find_open_order, submit
+from kisbot.orders.venues import choose_venue, split_venue
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities
 
@@ -54,11 +58,13 @@ class Orders:
         securities: Securities,
         confirmations: Confirmations,
         reconciler: Reconciler,
+        calendar: KrxCalendar,
     ) -> None:
         self._accounts = accounts
         self._securities = securities
         self._confirmations = confirmations
         self._reconciler = reconciler
+        self._calendar = calendar
         for kind in KINDS:
             confirmations.register(kind, self._submit)
 
@@ -67,11 +73,13 @@ class Orders:
     async def draft_order(
         self, user_id: int, chat_id: int, side: Side, words: Sequence[str]
     ) -> OrderDraft | OrderChoices:
-        """`/buy|/sell CODE|NAME QTY [PRICE]`: a pending order, or the stocks NAME may mean.
+        """`/buy|/sell CODE|NAME QTY [PRICE] [krx|nxt|sor]`: a pending order, or the stocks NAME
+        may mean.
 
         A name may have spaces, so two readings are tried: the last two words as QTY PRICE,
         then the last word as QTY (a market order); the first that parses and resolves wins.
         """
+        words, venue = split_venue(words)
         if len(words) < 2:
             raise Problem("trading.usage_order", command=side.value)
         readings = [(words[:-2], words[-2], words[-1])] if len(words) >= 3 else []
@@ -86,9 +94,9 @@ class Orders:
                 first = first or problem
                 continue
             if isinstance(found, Choices):
-                return OrderChoices(found, side, quantity, price)
+                return OrderChoices(found, side, quantity, price, venue)
             return await self.draft_order_of(
-                user_id, chat_id, side, found.code, quantity, price, found.name
+                user_id, chat_id, side, found.code, quantity, price, found.name, venue
             )
         assert first is not None
         raise first
@@ -102,21 +110,25 @@ class Orders:
         quantity: int,
         price: int | None,
         name: str | None = None,
+        venue: Venue | None = None,
     ) -> OrderDraft:
-        """Check the order against a fresh quote, then create the pending intent."""
+        """Choose the venue, check the order against a fresh quote of it, then create the
+        pending intent."""
         client = await self._accounts.client(user_id)
-        quote = await client.quote(code)
+        choice = choose_venue(self._calendar, client.environment, venue, market=price is None)
+        feed = PriceFeed.NXT if choice.venue is Venue.NXT else PriceFeed.KRX
+        quote = await client.quote(code, feed=feed)
         if price is not None:
             _check_price(quote, price)
         power = await client.buying_power(code, price) if side is Side.BUY else None
         intent = await self._confirmations.create(
             user_id, chat_id, ORDER, environment=client.environment.value, side=side.value,
             code=code, quantity=quantity, price=price,
-            order_type="limit" if price is not None else "market",
+            order_type="limit" if price is not None else "market", venue=choice.venue.value,
         )  # fmt: skip
         amount = quantity * (price if price is not None else quote.price)
         name = quote.name or name or await self._securities.name(code)
-        return OrderDraft(intent, name, quote, amount, power)
+        return OrderDraft(intent, name, quote, amount, power, choice.reason)
 
     async def draft_cancel(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
         """`/cancel ORDER_NO [QTY]`: a pending cancel of the open remainder (or QTY of it)."""

@@ -18,6 +18,7 @@ from kisbot.kis import (
     KisUnavailable,
     OpenOrder,
     OrderReceipt,
+    Venue,
 )
 from kisbot.orders.models import MODIFY, ORDER, Submission, SubmitOutcome
 from kisbot.orders.parsing import same_order_no
@@ -56,17 +57,21 @@ def find_open_order(orders: Sequence[OpenOrder], order_no: str) -> OpenOrder | N
 async def _send(client: KisClient, intent: Intent) -> OrderReceipt:
     if intent.kind == ORDER:
         assert intent.side is not None and intent.quantity is not None
-        return await client.place_order(intent.side, intent.code, intent.quantity, intent.price)
+        return await client.place_order(
+            intent.side, intent.code, intent.quantity, intent.price, intent.venue or Venue.KRX
+        )
     # Re-read the order: its org_no and open remainder as they are now.
     order = find_open_order(await client.open_orders(), intent.target_order_no)
     if order is None or order.cancellable_quantity <= 0:
         raise _NoLongerOpen
     if intent.kind == MODIFY:
         assert intent.price is not None
-        return await client.modify_order(order.order_no, order.org_no, intent.price)
+        return await client.modify_order(
+            order.order_no, order.org_no, intent.price, venue=order.venue
+        )
     partial = intent.quantity is not None and intent.quantity < order.cancellable_quantity
     return await client.cancel_order(
-        order.order_no, order.org_no, intent.quantity if partial else None
+        order.order_no, order.org_no, intent.quantity if partial else None, order.venue
     )
 
 

@@ -49,6 +49,7 @@ class Order:
     revised_qty: int = 0
     last_fill_time: str = ""
     rejected: bool = False  # refused by the exchange after the order API said yes
+    venue: str = "KRX"  # EXCG_ID_DVSN_CD: KRX, NXT or SOR (SOR trades as KRX here)
 
     @property
     def open_qty(self) -> int:

@@ -3,6 +3,9 @@
 Market-type orders fill at once at the current price; limit orders that cross fill at once at the
 current price, otherwise they rest and fill at their limit when the price reaches it. Nothing
 fills while the simulated market is closed; resting orders are matched again when it opens.
+Orders sent to NXT (EXCG_ID_DVSN_CD, real host only) trade on NXT's price, and only while NXT
+runs a session by the clock (08:00-08:50, 09:00-15:20, 15:30-20:00 on weekdays); SOR
+orders trade as KRX orders.
 Orders fill whole, unless a test fills part of one with `fill`.
 
 Whoever reports orders (the WebSocket's execution notices) subscribes with `on_order_event`:
@@ -25,6 +28,7 @@ from kisbot.sandbox.messages import Flavour, Message
 logger = logging.getLogger(__name__)
 
 ORDER_TYPES = frozenset({"00", "01", "02", "03", "04"})  # 지정가, 시장가, 조건부, 최유리, 최우선
+NXT_ORDER_TYPES = frozenset({"00", "03", "04"})  # no 시장가 or 조건부 on NXT (kis-api §9.3)
 _ORGNO: dict[Flavour, str] = {"real": "91252", "mock": "00950"}
 _FIRST_ODNO = 10_001
 
@@ -57,6 +61,7 @@ class Broker:
         self._clock = clock
         self._listeners: list[OrderListener] = []
         market.on_price(self._on_price)
+        market.on_nxt_price(self._on_nxt_price)
         market.on_new_day(self.settle_day)
         self.reset()
 
@@ -103,13 +108,20 @@ class Broker:
         return stock.band[1] if dvsn in {"01", "03", "04"} or price <= 0 else price
 
     def place(
-        self, account: Account, code: str, side: Side, dvsn: str, qty: int, price: int
+        self,
+        account: Account,
+        code: str,
+        side: Side,
+        dvsn: str,
+        qty: int,
+        price: int,
+        venue: str = "KRX",
     ) -> Order | Message:
         """Accept (and perhaps fill) a new cash order, or say why not."""
         stock = self.market.get(code)
         if stock is None:
             return messages.refusal("unknown_stock", self.flavour)
-        if dvsn not in ORDER_TYPES:
+        if dvsn not in (NXT_ORDER_TYPES if venue == "NXT" else ORDER_TYPES):
             return messages.refusal("bad_order_type", self.flavour)
         market_type = dvsn in {"01", "03", "04"}
         if not market_type and not _valid_limit(stock, price):
@@ -121,6 +133,7 @@ class Broker:
         elif qty > account.sellable_qty(stock.listing.code):
             return messages.refusal("no_shares", self.flavour)
         order = self._new_order(stock, side, dvsn, qty, 0 if market_type else price)
+        order.venue = venue
         account.orders.append(order)
         if self.reject_next > 0:
             # The order API has said yes; the refusal arrives afterwards, as with KIS.
@@ -156,6 +169,7 @@ class Broker:
         original.revised_qty += moved
         revision = self._new_order(stock, original.side, dvsn, moved, 0 if market_type else price)
         revision.kind, revision.original_odno = "revise", original.odno
+        revision.venue = original.venue
         account.orders.append(revision)
         self._tell("modified", account, revision)
         self._match_on_entry(account, revision)
@@ -173,6 +187,7 @@ class Broker:
         stock = self.market.stocks[original.code]
         record = self._new_order(stock, original.side, original.dvsn, cancelled, original.price)
         record.kind, record.original_odno = "cancel", original.odno
+        record.venue = original.venue
         account.orders.append(record)
         self._tell("cancelled", account, record)
         return record
@@ -198,6 +213,7 @@ class Broker:
         """Fill every resting order the current prices reach (after the market opens)."""
         for code, stock in self.market.stocks.items():
             self._on_price(code, stock.price)
+            self._on_nxt_price(code, stock.price_on("NX"))
 
     def settle_day(self) -> None:
         """A new session: day orders expire, today's trades settle, sold-out holdings go."""
@@ -208,19 +224,33 @@ class Broker:
             account.start_of_day_value = account.deposit + self.holdings_value(account)
 
     def _on_price(self, code: str, price: int) -> None:
-        if not self.market.is_open:
+        self._match(code, price, nxt=False)
+
+    def _on_nxt_price(self, code: str, price: int) -> None:
+        self._match(code, price, nxt=True)
+
+    def _match(self, code: str, price: int, *, nxt: bool) -> None:
+        if not self._trading(nxt=nxt):
             return
         for account in self.accounts.values():
             for order in account.open_orders():
-                if order.code == code and _crosses(order, price):
+                if order.code == code and (order.venue == "NXT") is nxt and _crosses(order, price):
                     self.fill(
                         account, order, order.open_qty, price if order.is_market else order.price
                     )
 
     def _match_on_entry(self, account: Account, order: Order) -> None:
-        price = self.market.stocks[order.code].price
-        if self.market.is_open and _crosses(order, price):
+        nxt = order.venue == "NXT"
+        price = self.market.stocks[order.code].price_on("NX" if nxt else "J")
+        if self._trading(nxt=nxt) and _crosses(order, price):
             self.fill(account, order, order.open_qty, price)
+
+    def _trading(self, *, nxt: bool) -> bool:
+        """Whether orders of that venue trade now: KRX's follow the market switch; NXT's also
+        need an NXT session by the clock."""
+        if not self.market.is_open:
+            return False
+        return not nxt or krx.nxt_trades(self._clock.now())
 
     def _tell(
         self,

@@ -57,10 +57,16 @@ class Control:
     def price(self, code: str) -> int:
         return self._stock(code).price
 
-    def set_price(self, code: str, price: int) -> int:
-        """Move a price (snapped to a tick and the band); resting orders it reaches fill."""
+    def set_price(self, code: str, price: int, venue: str = "krx") -> int:
+        """Move a price on KRX or NXT (snapped to a tick and the band); resting orders of that
+        venue it reaches fill."""
         self.state.market.sync()
-        return self.state.market.set_price(self._stock(code).listing.code, int(price))
+        listing_code = self._stock(code).listing.code
+        if venue.lower() == "nxt":
+            return self.state.market.set_nxt_price(listing_code, int(price))
+        if venue.lower() != "krx":
+            raise ValueError("venue is krx or nxt")
+        return self.state.market.set_price(listing_code, int(price))
 
     def move_price(self, code: str, delta: int) -> int:
         return self.set_price(code, self.price(code) + int(delta))

@@ -1,6 +1,15 @@
-"""KRX price rules the sandbox enforces: tick sizes (호가단위) and the ±30% daily band."""
+"""KRX price rules the sandbox enforces: tick sizes (호가단위), the ±30% daily band (which NXT
+shares), and when NXT trades."""
 
 from __future__ import annotations
+
+from datetime import datetime, time
+
+from kisbot.clock import KST
+
+# NXT's sessions (kis-api §8). The sandbox stands apart from kisbot's own session table
+# (kisbot.market_hours, which speaks kisbot.kis's types) and, like its market, knows weekdays only.
+NXT_SESSIONS = ((time(8, 0), time(8, 50)), (time(9, 0), time(15, 20)), (time(15, 30), time(20, 0)))
 
 # (lower bound, tick) pairs for stocks, KOSPI and KOSDAQ alike since 2023 (kis-api §8).
 _STOCK_TICKS: tuple[tuple[int, int], ...] = (
@@ -53,3 +62,10 @@ def price_band(base: int, *, etf: bool = False) -> tuple[int, int]:
     upper = round_down_to_tick(base * (100 + BAND_RATE_PERCENT) // 100, etf=etf)
     lower = round_up_to_tick(-(-base * (100 - BAND_RATE_PERCENT) // 100), etf=etf)
     return max(lower, 1), upper
+
+
+def nxt_trades(now: datetime) -> bool:
+    """Whether NXT runs a session at `now` (a weekday, KST)."""
+    local = now.astimezone(KST)
+    moment = local.time()
+    return local.weekday() < 5 and any(start <= moment < end for start, end in NXT_SESSIONS)

@@ -55,6 +55,8 @@ class Stock:
     volume: int = 0
     turnover: int = 0
     seed: int = 0
+    nxt_price: int | None = None  # NXT's last trade today; None: NXT follows KRX's price
+    nxt_last: bool = False  # whether NXT traded after KRX did (the combined price is NXT's)
     first_day: date | None = None  # the session day the stock was created on
     first_base: int = 0
     _older: list[DailyBar] | None = field(default=None, repr=False)  # before first_day
@@ -68,11 +70,20 @@ class Stock:
             self._older = _history(self.listing, self.seed, self.first_day, self.first_base)
         return [*self._older, *self._newer]
 
+    def price_on(self, feed: str) -> int:
+        """The price of FID_COND_MRKT_DIV_CODE `feed`: J (KRX), NX (NXT) or UN (the last trade
+        on either)."""
+        nxt = self.price if self.nxt_price is None else self.nxt_price
+        if feed == "NX" or (feed == "UN" and self.nxt_last):
+            return nxt
+        return self.price
+
     def close_day(self, day: date, *, traded: bool) -> None:
         """End the session: today's bar joins the history, the close becomes the next base."""
         if traded:
             self._newer.append(self.today_bar(day))
         self.base = self.price
+        self.nxt_price, self.nxt_last = None, False
         self.open = self.high = self.low = self.price
         self.volume = self.turnover = 0
 
@@ -104,6 +115,7 @@ class Market:
         self.walk_interval = walk_interval
         self.is_open = True
         self._listeners: list[PriceListener] = []
+        self._nxt_listeners: list[PriceListener] = []
         self._trade_listeners: list[TradeListener] = []
         self._day_listeners: list[Callable[[], None]] = []
         self.reset()
@@ -148,6 +160,19 @@ class Market:
         self._trade(stock, price, volume=0)
         return price
 
+    def set_nxt_price(self, code: str, price: int) -> int:
+        """NXT trades a stock at `price` (snapped to a tick and KRX's band, which NXT shares)."""
+        stock = self.stocks[code]
+        lower, upper = stock.band
+        stock.nxt_price = min(max(krx.round_to_tick(price, etf=stock.etf), lower), upper)
+        stock.nxt_last = True
+        for listener in self._nxt_listeners:
+            listener(code, stock.nxt_price)
+        return stock.nxt_price
+
+    def on_nxt_price(self, listener: PriceListener) -> None:
+        self._nxt_listeners.append(listener)
+
     def record_fill(self, code: str, price: int, qty: int) -> None:
         """A sandbox order traded: count it in today's volume and turnover."""
         stock = self.stocks[code]
@@ -186,6 +211,7 @@ class Market:
     def _trade(self, stock: Stock, price: int, *, volume: int) -> None:
         moved = price != stock.price
         stock.price = price
+        stock.nxt_last = False
         stock.high = max(stock.high, price)
         stock.low = min(stock.low, price)
         stock.volume += volume

@@ -161,9 +161,10 @@ class Sandbox:
     def price(self, code: str) -> int:
         return self.control.price(code)
 
-    def set_price(self, code: str, price: int) -> int:
-        """Set a price (snapped to tick and band); returns it. Resting orders it reaches fill."""
-        return self.control.set_price(code, price)
+    def set_price(self, code: str, price: int, venue: str = "krx") -> int:
+        """Set a price on KRX or NXT (snapped to tick and band); returns it. Resting orders of
+        that venue it reaches fill."""
+        return self.control.set_price(code, price, venue)
 
     def move_price(self, code: str, delta: int) -> int:
         return self.control.move_price(code, delta)

@@ -187,7 +187,8 @@ async def test_modify_shows_old_and_new_price_and_reports_the_new_number(
 async def test_a_real_key_orders_on_the_real_host_with_real_tr_ids(bot: BotHarness) -> None:
     user = bot.user()
     await bot.register_key(user, Environment.REAL)
-    summary = await ask(bot, user, "/buy 005930 1")
+    # KRX named: without it a market order is refused while only NXT trades.
+    summary = await ask(bot, user, "/buy 005930 1 krx")
     assert "[실전]" in summary.text
     await bot.press(user, summary, data_of(summary, "ok"))
     assert len(bot.sandbox.requests(ORDER_CASH, flavour="real", tr_id="TTTC0012U")) == 1

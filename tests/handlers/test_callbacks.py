@@ -21,7 +21,7 @@ from handlers.callbacks import (
     encode,
 )
 from kisbot.alerts.rules import AlertKind, AlertRequest
-from kisbot.kis import Side
+from kisbot.kis import Side, Venue
 
 EVERY_KIND = [
     Confirm("Ab-_09" * 5 + "xy", accept=True),
@@ -31,6 +31,8 @@ EVERY_KIND = [
     DailyPick("069500", 100),
     OrderPick(Side.BUY, "005930", 1_000_000, 100_000_000),
     OrderPick(Side.SELL, "005930", 3, None),
+    OrderPick(Side.BUY, "005930", 1_000_000, 100_000_000, Venue.NXT),
+    OrderPick(Side.SELL, "005930", 3, None, Venue.SOR),
     CancelOrder("00000000000000012345"),
     AlertPick("005935", AlertRequest("005935", AlertKind.ABOVE, Decimal(72000), repeat=True)),
     AlertPick("005935", AlertRequest("005935", AlertKind.PERCENT, Decimal("-3.5"))),
@@ -67,7 +69,8 @@ def test_buttons_sent_before_the_versioned_format_still_work(legacy: str, meanin
     "data",
     [None, "", "ord:", "ord:ok", "1:", "1:zz:1", "1:c:a b:y", "1:c:" + "a" * 33 + ":y",
      "1:pr:00593", "1:dp:005930:0", "1:dp:005930:101", "1:dp:005930:+5", "1:op:b:005930:1:0",
-     "1:op:b:005930:1000001:m", "1:cx:0000", "1:cx:12a", "1:ar:2147483648", "1:ap:005930:p:5%:1",
+     "1:op:b:005930:1000001:m", "1:op:b:005930:1:m:XYZ", "1:op:b:005930:1:m:NXT:1",
+     "1:cx:0000", "1:cx:12a", "1:ar:2147483648", "1:ap:005930:p:5%:1",
      "1:ap:005930:a:0:1", "1:ap:005930:q:1:1", "9:c:abc:y", "al:rm:-1", "x" * 65],
 )  # fmt: skip
 def test_anything_malformed_decodes_to_nothing(data: str | None) -> None:

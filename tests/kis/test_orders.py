@@ -9,7 +9,14 @@ import httpx
 import pytest
 
 from kisbot.clock import KST
-from kisbot.kis import KisOutcomeUnknown, KisRefusal, KisUnavailable, Side
+from kisbot.kis import (
+    KisNotSupportedInMock,
+    KisOutcomeUnknown,
+    KisRefusal,
+    KisUnavailable,
+    Side,
+    Venue,
+)
 from tests.kis import payloads
 from tests.kis.conftest import token_calls
 from tests.kis.payloads import MOCK, REAL, T
@@ -58,6 +65,7 @@ async def test_limit_order_uses_the_current_tr_ids(
         "ORD_DVSN": "00",
         "ORD_QTY": "3",
         "ORD_UNPR": "71500",
+        "EXCG_ID_DVSN_CD": "KRX",
     }
     assert (receipt.order_no, receipt.org_no) == ("0000012345", "06010")
     assert receipt.msg1 == "주문 전송 완료 되었습니다."
@@ -70,6 +78,36 @@ async def test_market_order_sends_ord_dvsn_01_and_price_0(make_service, kis, rea
     assert _body(route)["ORD_DVSN"] == "01"
     assert _body(route)["ORD_UNPR"] == "0"
     assert _body(route)["PDNO"] == "0004Y0"
+
+
+@pytest.mark.parametrize("venue", [Venue.NXT, Venue.SOR])
+async def test_an_order_names_its_venue(make_service, kis, real_credential, venue):
+    route = kis.post(f"{REAL}{T}/order-cash").mock(return_value=_accepted())
+    await make_service().client(real_credential).place_order(Side.BUY, "005930", 1, 71500, venue)
+    assert _body(route)["EXCG_ID_DVSN_CD"] == venue.value
+
+
+async def test_nxt_takes_no_market_order_and_nothing_is_sent(make_service, kis, real_credential):
+    route = kis.post(f"{REAL}{T}/order-cash").mock(return_value=_accepted())
+    with pytest.raises(ValueError, match="market"):
+        await (
+            make_service()
+            .client(real_credential)
+            .place_order(Side.BUY, "005930", 1, None, Venue.NXT)
+        )
+    assert not route.called
+
+
+@pytest.mark.parametrize("venue", [Venue.NXT, Venue.SOR])
+async def test_mock_orders_go_to_krx_only_and_nothing_is_sent(
+    make_service, kis, mock_credential, venue
+):
+    route = kis.post(f"{MOCK}{T}/order-cash").mock(return_value=_accepted())
+    with pytest.raises(KisNotSupportedInMock):
+        await (
+            make_service().client(mock_credential).place_order(Side.BUY, "005930", 1, 71500, venue)
+        )
+    assert not route.called
 
 
 @pytest.mark.parametrize(("quantity", "price"), [(0, 1000), (-1, 1000), (1, 0), (1, -5)])
@@ -178,6 +216,17 @@ async def test_modify_sets_the_new_price_on_the_open_remainder(make_service, kis
     assert body["RVSE_CNCL_DVSN_CD"] == "01"
     assert (body["ORD_DVSN"], body["ORD_UNPR"]) == ("00", "70500")
     assert (body["QTY_ALL_ORD_YN"], body["ORD_QTY"]) == ("Y", "0")
+
+
+async def test_a_cancel_or_modify_keeps_the_orders_venue(make_service, kis, real_credential):
+    route = kis.post(f"{REAL}{T}/order-rvsecncl").mock(return_value=_accepted(uppercase=False))
+    client = make_service().client(real_credential)
+    await client.cancel_order("0000012345", "06010", venue=Venue.NXT)
+    assert _body(route)["EXCG_ID_DVSN_CD"] == "NXT"
+    await client.modify_order("0000012345", "06010", 70500, venue=Venue.SOR)
+    assert _body(route)["EXCG_ID_DVSN_CD"] == "SOR"
+    await client.cancel_order("0000012345", "06010")  # venue unknown: KIS's default, KRX
+    assert "EXCG_ID_DVSN_CD" not in _body(route)
 
 
 async def test_cancel_timeout_is_outcome_unknown_and_sent_once(make_service, kis, real_credential):

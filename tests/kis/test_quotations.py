@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kisbot.clock import KST
-from kisbot.kis import Direction, KisNotSupportedInMock
+from kisbot.kis import Direction, KisNotSupportedInMock, PriceFeed
 from tests.kis import payloads
 from tests.kis.payloads import MOCK, REAL, Q
 
@@ -33,6 +33,28 @@ async def test_quote_goes_to_the_environments_host_with_the_quote_tr_id(
     assert sent.url.params["FID_COND_MRKT_DIV_CODE"] == "J"
     assert quote.price == 71500
     assert quote.as_of.utcoffset() == timedelta(hours=9)
+
+
+@pytest.mark.parametrize("feed", [PriceFeed.NXT, PriceFeed.COMBINED])
+async def test_real_quotes_read_the_nxt_or_combined_price(make_service, kis, real_credential, feed):
+    route = kis.get(f"{REAL}{Q}/inquire-price").mock(
+        return_value=payloads.ok(output=payloads.price_output())
+    )
+    quote = await make_service().client(real_credential).quote("005930", feed=feed)
+    assert route.calls.last.request.url.params["FID_COND_MRKT_DIV_CODE"] == feed.value
+    assert quote.feed is feed
+
+
+@pytest.mark.parametrize("feed", [PriceFeed.NXT, PriceFeed.COMBINED])
+async def test_mock_has_no_nxt_or_combined_price_and_nothing_is_sent(
+    make_service, kis, mock_credential, feed
+):
+    route = kis.get(f"{MOCK}{Q}/inquire-price").mock(
+        return_value=payloads.ok(output=payloads.price_output())
+    )
+    with pytest.raises(KisNotSupportedInMock):
+        await make_service().client(mock_credential).quote("005930", feed=feed)
+    assert not route.called
 
 
 async def test_quote_fields_are_typed_and_a_fall_is_negative(make_service, kis, real_credential):
@@ -185,6 +207,15 @@ async def test_multi_quote_sends_numbered_pairs_and_reads_names(make_service, ki
     assert quotes["005930"].name == "삼성전자"
     assert quotes["005930"].change == -1500
     assert quotes["0004Y0"].price == 10000
+
+
+async def test_multi_quote_reads_the_feed_asked_for(make_service, kis, real_credential):
+    route = kis.get(f"{REAL}{Q}/intstock-multprice").mock(return_value=payloads.ok(output=[]))
+    await (
+        make_service().client(real_credential).multi_quote(["005930", "000660"], feed=PriceFeed.NXT)
+    )
+    params = route.calls.last.request.url.params
+    assert params["FID_COND_MRKT_DIV_CODE_1"] == params["FID_COND_MRKT_DIV_CODE_2"] == "NX"
 
 
 async def test_multi_quote_splits_more_than_30_codes(make_service, kis, real_credential):

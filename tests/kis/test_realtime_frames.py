@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from kisbot.clock import KST
-from kisbot.kis import Notice, NoticeKind, Side, Tick
+from kisbot.kis import Notice, NoticeKind, PriceFeed, Side, Tick
 from kisbot.kis.realtime.frames import ControlReply, FrameReader, NoticeCipher
 from tests.kis.fake_kis_ws import encrypt, frame, notice_fields, pingpong, tick_fields
 
@@ -163,6 +163,14 @@ def test_a_wrong_key_never_yields_a_notice(reader):
     text = frame("H0STCNI0", [notice_fields()], cipher=("w" * 32, IV))
     assert reader.read(text) == []
     assert reader.skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("tr_id", "feed"), [("H0NXCNT0", PriceFeed.NXT), ("H0UNCNT0", PriceFeed.COMBINED)]
+)
+def test_nxt_and_combined_ticks_are_read_with_the_krx_layout(reader, tr_id, feed):
+    [tick] = reader.read(frame(tr_id, [tick_fields(price=71_200, change="700")]))
+    assert (tick.code, tick.price, tick.prev_close, tick.feed) == ("005930", 71_200, 70_500, feed)
 
 
 def test_a_tr_we_did_not_ask_for_is_ignored(reader):

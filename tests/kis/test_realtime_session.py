@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from kisbot.clock import ManualClock
-from kisbot.kis import Credential, Environment, KisService, Notice, NoticeKind, Tick
+from kisbot.kis import Credential, Environment, KisService, Notice, NoticeKind, PriceFeed, Tick
 from kisbot.kis.http import Hosts, KisHttp
 from kisbot.kis.realtime import (
     ApprovalKeys,
@@ -200,6 +200,17 @@ async def test_want_sends_only_the_difference(harness, real_credential):
     assert harness.subscribes("2") == [("H0STCNT0", "000001")]
     assert harness.subscribes("1")[3:] == [("H0STCNT0", "000004")]
     assert len(harness.server.connections) == 1
+
+
+async def test_ticks_move_to_the_feed_alerts_read_now(harness, real_credential):
+    await harness.realtime.want(
+        real_credential, hts_id=None, codes=["005930"], feed=PriceFeed.COMBINED
+    )
+    await eventually(lambda: harness.realtime.ticking(real_credential) == {"005930"})
+    await harness.realtime.want(real_credential, hts_id=None, codes=["005930"], feed=PriceFeed.NXT)
+    await eventually(lambda: ("H0NXCNT0", "005930") in harness.subscribes("1"))
+    assert harness.subscribes("2") == [("H0UNCNT0", "005930")]
+    await eventually(lambda: harness.realtime.ticking(real_credential) == {"005930"})
 
 
 async def test_never_more_than_forty_registrations(harness, real_credential):

@@ -24,6 +24,7 @@ from kisbot.kis import (
     OrderReceipt,
     OrderRecord,
     Side,
+    Venue,
 )
 from kisbot.orders import (
     Reconciler,
@@ -56,10 +57,18 @@ class FakeClient:
     records: list[OrderRecord] = field(default_factory=list)
     next_order_no: int = 1
 
+    venues: list[Venue] = field(default_factory=list)
+
     async def place_order(
-        self, side: Side, code: str, quantity: int, price: int | None = None
+        self,
+        side: Side,
+        code: str,
+        quantity: int,
+        price: int | None = None,
+        venue: Venue = Venue.KRX,
     ) -> OrderReceipt:
         self.placed.append((side, code, quantity, price))
+        self.venues.append(venue)
         await asyncio.sleep(0)  # let concurrent presses interleave
         if self.outcome is not None:
             raise self.outcome

@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from kisbot.kis.models import Side
+from kisbot.kis.models import PriceFeed, Side
 
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """One trade of one stock (a record of H0STCNT0)."""
+    """One trade of one stock (a record of H0STCNT0, H0NXCNT0 or H0UNCNT0)."""
 
     code: str
     price: int  # STCK_PRPR
     change: int  # against the previous close, negative on falls (PRDY_VRSS with its sign)
     volume: int  # ACML_VOL, the day's volume so far
     at: datetime | None  # BSOP_DATE + STCK_CNTG_HOUR in KST, when both are readable
+    feed: PriceFeed = PriceFeed.KRX  # whose trade: KRX, NXT or the combined stream
 
     @property
     def prev_close(self) -> int:

@@ -23,13 +23,17 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from kisbot.clock import KST
-from kisbot.kis.models import Side
+from kisbot.kis.models import PriceFeed, Side
 from kisbot.kis.parsing import kst_datetime
 from kisbot.kis.realtime.events import Notice, NoticeKind, RealtimeEvent, Tick
 
 logger = logging.getLogger(__name__)
 
 TICK_TR = "H0STCNT0"
+# The trade streams of each price feed. H0NXCNT0 (NXT) and H0UNCNT0 (combined) are real only;
+# their frames are read with H0STCNT0's layout (UNCONFIRMED: kis-api §7.1 lists the TRs only).
+TICK_TRS = {PriceFeed.KRX: TICK_TR, PriceFeed.NXT: "H0NXCNT0", PriceFeed.COMBINED: "H0UNCNT0"}
+_FEED_OF_TR = {tr_id: feed for feed, tr_id in TICK_TRS.items()}
 NOTICE_TRS = frozenset({"H0STCNI0", "H0STCNI9"})
 PINGPONG = "PINGPONG"
 
@@ -135,8 +139,11 @@ class FrameReader:
                 logger.warning("skipped a %s frame: no key from its subscribe reply", tr_id)
                 return []
             payload = cipher.decrypt(payload)
-        if tr_id == TICK_TR:
-            return self._records(payload, count, TICK_FIELDS, TICK_MIN_FIELDS, self._tick)
+        feed = _FEED_OF_TR.get(tr_id)
+        if feed is not None:
+            return self._records(
+                payload, count, TICK_FIELDS, TICK_MIN_FIELDS, lambda f: self._tick(f, feed)
+            )
         if tr_id in NOTICE_TRS:
             return self._records(payload, count, NOTICE_FIELDS, NOTICE_MIN_FIELDS, self._notice)
         return []  # a TR we did not ask for: nothing to say
@@ -160,7 +167,7 @@ class FrameReader:
                 self.skipped += 1
         return events
 
-    def _tick(self, fields: Sequence[str]) -> Tick:
+    def _tick(self, fields: Sequence[str], feed: PriceFeed) -> Tick:
         change = int(fields[4])
         if fields[3].strip() in _FALLING_SIGNS or change < 0:
             change = -abs(change)
@@ -171,6 +178,7 @@ class FrameReader:
             change=change,
             volume=int(fields[13]),
             at=kst_datetime(day, fields[1]),
+            feed=feed,
         )
 
     def _notice(self, fields: Sequence[str]) -> Notice:

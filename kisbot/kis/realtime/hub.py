@@ -23,8 +23,9 @@ import aiohttp
 from kisbot.backoff import backoff_delays
 from kisbot.clock import Clock
 from kisbot.kis.credentials import Credential, Environment
+from kisbot.kis.models import PriceFeed
 from kisbot.kis.realtime.approval import ApprovalKeys
-from kisbot.kis.realtime.frames import TICK_TR
+from kisbot.kis.realtime.frames import TICK_TRS
 from kisbot.kis.realtime.session import Connect, Delays, Registration, Session, Sink
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,17 @@ class Realtime:
         self._http: aiohttp.ClientSession | None = None
 
     async def want(
-        self, credential: Credential, *, hts_id: str | None, codes: Sequence[str]
+        self,
+        credential: Credential,
+        *,
+        hts_id: str | None,
+        codes: Sequence[str],
+        feed: PriceFeed = PriceFeed.KRX,
     ) -> None:
-        """Make these the key's registrations: notices for `hts_id` (if any), then `codes`."""
+        """Make these the key's registrations: notices for `hts_id` (if any), then the trades
+        of `codes` on `feed` (KRX, NXT or combined; the last two real only)."""
         key = (credential.app_key, credential.environment)
-        registrations = self._registrations(credential, hts_id, codes)
+        registrations = self._registrations(credential, hts_id, codes, feed)
         session = self._sessions.get(key)
         if not registrations:
             if session is not None:
@@ -116,7 +123,8 @@ class Realtime:
         session = self._sessions.get((credential.app_key, credential.environment))
         if session is None:
             return frozenset()
-        return frozenset(reg.tr_key for reg in session.confirmed if reg.tr_id == TICK_TR)
+        ticks = frozenset(TICK_TRS.values())
+        return frozenset(reg.tr_key for reg in session.confirmed if reg.tr_id in ticks)
 
     def notices_on(self, credential: Credential) -> bool:
         """Whether KIS confirmed fill notices on the key's live session."""
@@ -154,7 +162,7 @@ class Realtime:
             self._http = None
 
     def _registrations(
-        self, credential: Credential, hts_id: str | None, codes: Sequence[str]
+        self, credential: Credential, hts_id: str | None, codes: Sequence[str], feed: PriceFeed
     ) -> list[Registration]:
         wanted: list[Registration] = []
         if hts_id:
@@ -163,7 +171,7 @@ class Realtime:
         unique = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
         if len(unique) > room:
             logger.debug("%s: %d codes beyond the cap", credential.key_id, len(unique) - room)
-        wanted.extend(Registration(TICK_TR, code) for code in unique[: max(room, 0)])
+        wanted.extend(Registration(TICK_TRS[feed], code) for code in unique[: max(room, 0)])
         return wanted
 
     async def _aiohttp_connect(self, url: str) -> aiohttp.ClientWebSocketResponse:

@@ -98,9 +98,13 @@ def data_frames(encrypted: bool, tr_id: str, records: list[str]) -> list[str]:
     ]
 
 
-def tick_record(stock: Stock, volume: int, day: date, now: datetime) -> str:
-    """One H0STCNT0 record of `stock` as it is now, after a trade of `volume` shares."""
-    price, base, etf = stock.price, stock.base, stock.etf
+def tick_record(
+    stock: Stock, volume: int, day: date, now: datetime, price: int | None = None
+) -> str:
+    """One H0STCNT0 record of `stock` as it is now, after a trade of `volume` shares (at
+    `price` when it is another venue's; H0NXCNT0 and H0UNCNT0 take the same layout here)."""
+    price = stock.price if price is None else price
+    base, etf = stock.base, stock.etf
     diff = price - base
     tick = krx.tick_size(price, etf=etf)
     average = stock.turnover // stock.volume if stock.volume else price

@@ -32,12 +32,19 @@ from kisbot.sandbox.market import Market, Stock
 from kisbot.sandbox.messages import Flavour
 from kisbot.sandbox.realtime import frames
 from kisbot.sandbox.realtime.frames import Cipher256, Reply
-from kisbot.sandbox.realtime.session import TICK_TR, Session
+from kisbot.sandbox.realtime.session import (
+    COMBINED_TICK_TR,
+    NXT_TICK_TR,
+    TICK_TR,
+    Session,
+)
 
 MAX_REGISTRATIONS = 41
 NOTICE_TR: dict[Flavour, str] = {"real": "H0STCNI0", "mock": "H0STCNI9"}
+# The NXT and combined trade streams exist on the real host only.
 TRS: dict[Flavour, frozenset[str]] = {
-    flavour: frozenset({TICK_TR, notice}) for flavour, notice in NOTICE_TR.items()
+    "real": frozenset({TICK_TR, NXT_TICK_TR, COMBINED_TICK_TR, NOTICE_TR["real"]}),
+    "mock": frozenset({TICK_TR, NOTICE_TR["mock"]}),
 }
 AccountKey = tuple[str, str]  # (CANO, ACNT_PRDT_CD)
 
@@ -86,6 +93,7 @@ class Realtime:
         self._hts_accounts: dict[tuple[Flavour, str], set[AccountKey]] = {}
         self._pump: asyncio.Task[None] | None = None
         market.on_trade(self._on_trade)
+        market.on_nxt_price(self._on_nxt_trade)
         for flavour, broker in brokers.items():
             broker.on_order_event(partial(self._on_order_event, flavour))
 
@@ -175,13 +183,22 @@ class Realtime:
     # Fan-out.
 
     def _on_trade(self, stock: Stock, volume: int) -> None:
-        slot = (TICK_TR, stock.listing.code)
-        listeners = [session for session in self.sessions if slot in session.registrations]
-        if not listeners:
-            return
-        record = frames.tick_record(stock, volume, self._market.today(), self._clock.now())
-        for session in listeners:
-            session.add_tick(record)
+        # A KRX trade: KRX's stream and the combined one (the last trade on either venue).
+        self._tell_trade(stock, volume, stock.price, (TICK_TR, COMBINED_TICK_TR))
+
+    def _on_nxt_trade(self, code: str, price: int) -> None:
+        self._tell_trade(self._market.stocks[code], 0, price, (NXT_TICK_TR, COMBINED_TICK_TR))
+
+    def _tell_trade(self, stock: Stock, volume: int, price: int, tr_ids: tuple[str, ...]) -> None:
+        record = ""
+        for tr_id in tr_ids:
+            slot = (tr_id, stock.listing.code)
+            for session in self.sessions:
+                if slot in session.registrations:
+                    record = record or frames.tick_record(
+                        stock, volume, self._market.today(), self._clock.now(), price
+                    )
+                    session.add_tick(record, tr_id)
 
     def _on_order_event(self, flavour: Flavour, event: OrderEvent) -> None:
         tr_id = NOTICE_TR[flavour]

@@ -24,6 +24,8 @@ from kisbot.sandbox.realtime.frames import Cipher256
 logger = logging.getLogger(__name__)
 
 TICK_TR = "H0STCNT0"
+NXT_TICK_TR, COMBINED_TICK_TR = "H0NXCNT0", "H0UNCNT0"  # real only
+TICK_TRS = frozenset({TICK_TR, NXT_TICK_TR, COMBINED_TICK_TR})  # every trade stream
 
 
 class Session:
@@ -52,7 +54,7 @@ class Session:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
-        self._ticks: list[str] = []
+        self._ticks: dict[str, list[str]] = {}  # tr_id -> records of this loop turn
         self._last_data: dict[str, str] = {}  # tr_id -> its last data frame; "" -> the last one
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -75,11 +77,11 @@ class Session:
         self._last_data[tr_id] = self._last_data[""] = frame
         self.send(frame)
 
-    def add_tick(self, record: str) -> None:
-        """Queue a tick record; the ones of this loop turn go out together."""
+    def add_tick(self, record: str, tr_id: str = TICK_TR) -> None:
+        """Queue a tick record of a trade TR; the ones of this loop turn go out together."""
         if not self._ticks:
             asyncio.get_running_loop().call_soon(self._flush_ticks)
-        self._ticks.append(record)
+        self._ticks.setdefault(tr_id, []).append(record)
 
     def resend_last(self, tr_id: str = "") -> bool:
         """Send the last data frame (of `tr_id`) again; False when there is none."""
@@ -96,9 +98,10 @@ class Session:
             await self._ws.close()
 
     def _flush_ticks(self) -> None:
-        records, self._ticks = self._ticks, []
-        for frame in frames.data_frames(False, TICK_TR, records):
-            self.send_data(TICK_TR, frame)
+        batches, self._ticks = self._ticks, {}
+        for tr_id, records in batches.items():
+            for frame in frames.data_frames(False, tr_id, records):
+                self.send_data(tr_id, frame)
 
     async def _write(self) -> None:
         while True:

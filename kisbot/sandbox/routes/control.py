@@ -31,7 +31,8 @@ async def _prices(control: Control, request: web.Request, body: dict[str, Any]) 
 async def _price(control: Control, request: web.Request, body: dict[str, Any]) -> Any:
     code = str(body.get("code", ""))
     if "price" in body:
-        return {"code": code, "price": control.set_price(code, _int(body, "price"))}
+        venue = str(body.get("venue", "krx"))
+        return {"code": code, "price": control.set_price(code, _int(body, "price"), venue)}
     return {"code": code, "price": control.move_price(code, _int(body, "delta"))}
 
 

@@ -77,8 +77,8 @@ def _open_order_row(order: Order) -> dict[str, str]:
         "ord_dvsn_cd": order.dvsn,
         "mgco_aptm_odno": "",
         "excg_dvsn_cd": "01",
-        "excg_id_dvsn_cd": "KRX",
-        "excg_id_dvsn_name": "KRX",
+        "excg_id_dvsn_cd": order.venue,
+        "excg_id_dvsn_name": order.venue,
         "stpm_cndt_pric": "0",
         "stpm_efct_occr_yn": "N",
     }
@@ -138,7 +138,7 @@ def _ccld_row(order: Order) -> dict[str, str]:
         "cpbc_ordp_mtrl_dvsn_cd": "",
         "ord_orgno": "",
         "rsvn_ord_end_dt": "",
-        "excg_id_dvsn_Cd": "KRX",  # sic: KIS spells this one with a capital C
+        "excg_id_dvsn_Cd": order.venue,  # sic: KIS spells this one with a capital C
         "stpm_cndt_pric": "0",
         "stpm_efct_occr_dtmd": "",
     }

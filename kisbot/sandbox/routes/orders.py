@@ -37,7 +37,10 @@ async def order_cash(call: KisCall) -> web.Response:
     if price is None:
         return kis_response(messages.invalid_input("ORD_UNPR"), tr_id=call.tr_id)
     side = SELL if call.tr_id in SELL_TRS else BUY
-    order = call.host.broker.place(account, fields["PDNO"], side, fields["ORD_DVSN"], qty, price)
+    venue = _venue(call)
+    order = call.host.broker.place(
+        account, fields["PDNO"], side, fields["ORD_DVSN"], qty, price, venue
+    )
     if isinstance(order, Message):
         return kis_response(order, tr_id=call.tr_id)
     output = {"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": order.odno, "ORD_TMD": order.time}
@@ -80,8 +83,12 @@ def _first_refusal(account: object, fields: object) -> Message | None:
     return None
 
 
+def _venue(call: KisCall) -> str:
+    return str(call.body.get("EXCG_ID_DVSN_CD", "") or "KRX").upper()
+
+
 def _exchange_refusal(call: KisCall) -> Message | None:
-    exchange = str(call.body.get("EXCG_ID_DVSN_CD", "") or "KRX").upper()
+    exchange = _venue(call)
     if exchange == "KRX" or (call.flavour == "real" and exchange in {"NXT", "SOR"}):
         return None
     return messages.refusal("bad_order_type", call.flavour)

@@ -20,12 +20,20 @@ CHART_MAX_ROWS = 100
 MULTPRICE_MAX = 30
 
 
+FEEDS = frozenset({"J", "NX", "UN"})  # FID_COND_MRKT_DIV_CODE: KRX, NXT, combined
+
+
 async def inquire_price(call: KisCall) -> web.Response:
-    """주식현재가 시세: one object of today's figures for FID_INPUT_ISCD."""
+    """주식현재가 시세: one object of today's figures for FID_INPUT_ISCD, on KRX (J), NXT (NX)
+    or both combined (UN); mock has KRX only."""
+    feed = _feed(call, "FID_COND_MRKT_DIV_CODE")
+    if isinstance(feed, messages.Message):
+        return kis_response(feed, tr_id=call.tr_id)
     stock = call.state.market.get(call.param("FID_INPUT_ISCD"))
     if stock is None:
         return kis_response(messages.UNKNOWN_QUOTE, tr_id=call.tr_id)
-    return kis_response(messages.QUERY_OK, tr_id=call.tr_id, output=_price_output(call, stock))
+    output = _on_feed(_price_output(call, stock), stock, feed, "stck_prpr")
+    return kis_response(messages.QUERY_OK, tr_id=call.tr_id, output=output)
 
 
 async def inquire_daily_price(call: KisCall) -> web.Response:
@@ -74,9 +82,39 @@ async def intstock_multprice(call: KisCall) -> web.Response:
     for n in range(1, MULTPRICE_MAX + 1):
         code = call.param(f"FID_INPUT_ISCD_{n}").strip()
         stock = market.get(code) if code else None
-        if stock is not None:
-            rows.append(_multprice_row(stock))
+        if stock is None:
+            continue
+        feed = _feed(call, f"FID_COND_MRKT_DIV_CODE_{n}")
+        if isinstance(feed, messages.Message):
+            return kis_response(feed, tr_id=call.tr_id)
+        rows.append(_on_feed(_multprice_row(stock), stock, feed, "inter2_prpr", "inter2_"))
     return kis_response(messages.QUERY_OK, tr_id=call.tr_id, output=rows)
+
+
+def _feed(call: KisCall, name: str) -> str | messages.Message:
+    """The market code asked for; the mock host knows only J (UNCONFIRMED how KIS words its
+    refusal of NX/UN there: an input error, as for other values it does not take)."""
+    feed = (call.param(name, "J").strip() or "J").upper()
+    if feed not in FEEDS or (feed != "J" and call.flavour == "mock"):
+        return messages.invalid_input(name)
+    return feed
+
+
+def _on_feed(
+    output: dict[str, str], stock: Stock, feed: str, price_key: str, change_prefix: str = ""
+) -> dict[str, str]:
+    """A row of KRX's figures with the price (and change against 기준가) of `feed`."""
+    price = stock.price_on(feed)
+    if price == stock.price:
+        return output
+    diff = price - stock.base
+    return {
+        **output,
+        price_key: str(price),
+        f"{change_prefix}prdy_vrss": str(diff),
+        "prdy_vrss_sign": change_sign(price, stock.base, stock.band),
+        "prdy_ctrt": rate(diff, stock.base),
+    }
 
 
 async def search_stock_info(call: KisCall) -> web.Response:

@@ -37,6 +37,7 @@ class Confirmation(Base):
         CheckConstraint(_in("state", CONFIRMATION_STATES), name="state"),
         CheckConstraint("side IN ('buy', 'sell')", name="side"),
         CheckConstraint("environment IN ('real', 'mock')", name="environment"),
+        CheckConstraint("venue IN ('KRX', 'NXT', 'SOR')", name="venue"),
         Index("ix_confirmations_state_expires_at", "state", "expires_at"),
     )
 
@@ -52,6 +53,7 @@ class Confirmation(Base):
     quantity: Mapped[int | None] = mapped_column(BigInteger)
     price: Mapped[int | None] = mapped_column(BigInteger)  # won; None for a market order
     order_type: Mapped[str | None] = mapped_column(String(16))
+    venue: Mapped[str | None] = mapped_column(String(3))  # EXCG_ID_DVSN_CD; None: KRX (older)
     target_order_no: Mapped[str | None] = mapped_column(String(20))  # cancel/modify
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # the message to edit

@@ -22,7 +22,7 @@ class ConfirmationRepo(Repo):
         """A pending confirmation valid for `ttl`; its random `id` goes into the buttons.
 
         `parameters` are Confirmation columns: environment, side, code, quantity, price,
-        order_type, target_order_no, chat_id, message_id.
+        order_type, venue, target_order_no, chat_id, message_id.
         """
         if kind not in CONFIRMATION_KINDS:
             raise ValueError(f"confirmation kind must be one of {', '.join(CONFIRMATION_KINDS)}")
