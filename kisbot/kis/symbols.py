@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-import os
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +20,7 @@ import httpx
 
 from kisbot.clock import Clock
 from kisbot.kis.master import FILE_NAMES, Market, Symbol, looks_like_code, parse_master
+from kisbot.kis.master_cache import MasterFileCache
 
 logger = logging.getLogger(__name__)
 
@@ -156,9 +155,9 @@ class SymbolSource:
         max_age: timedelta = timedelta(days=1),
         retry_after: timedelta = timedelta(minutes=15),
     ) -> None:
-        self._client = client
-        self._base_url = base_url.rstrip("/")
-        self._cache_dir = Path(data_dir) / "symbols"
+        self._files = MasterFileCache(
+            client, base_url, Path(data_dir) / "symbols", clock, max_age=max_age
+        )
         self._clock = clock
         self._max_age = max_age
         self._retry_after = retry_after
@@ -196,68 +195,8 @@ class SymbolSource:
             return directory
 
     async def _market_symbols(self, market: Market) -> list[Symbol]:
-        path = self._cache_dir / f"{FILE_NAMES[market]}.zip"
-        cached = _read_cache(path, market)
-        if cached and not self._is_stale(path):
-            return cached
-        downloaded = await self._download(market)
-        if downloaded is not None:
-            data, symbols = downloaded
-            self._store(path, data)
-            return symbols
-        if cached:
-            logger.warning("%s master: using cached copy from %s", market, self._cached_at(path))
-        return cached
-
-    async def _download(self, market: Market) -> tuple[bytes, list[Symbol]] | None:
-        url = f"{self._base_url}/{FILE_NAMES[market]}.zip"
-        try:
-            response = await self._client.get(url)
-            response.raise_for_status()
-            symbols = parse_master(response.content, market)
-        except httpx.HTTPStatusError as exc:
-            logger.warning("%s master download failed: HTTP %d", market, exc.response.status_code)
-            return None
-        except httpx.HTTPError as exc:
-            logger.warning("%s master download failed: %s", market, type(exc).__name__)
-            return None
-        except (zipfile.BadZipFile, ValueError):
-            logger.warning("%s master download was not a readable master zip", market)
-            return None
-        if not symbols:
-            logger.warning("%s master download held no symbols", market)
-            return None
-        return response.content, symbols
-
-    def _store(self, path: Path, data: bytes) -> None:
-        # Written beside and renamed, so a crash never leaves half a zip; the mtime records the
-        # download time on our clock, which is what staleness is measured against.
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_bytes(data)
-            stamp = self._clock.now().timestamp()
-            os.utime(partial, (stamp, stamp))
-            partial.replace(path)
-        except OSError as exc:
-            logger.warning("could not cache %s: %s", path.name, type(exc).__name__)
-
-    def _is_stale(self, path: Path) -> bool:
-        cached_at = self._cached_at(path)
-        return cached_at is None or self._clock.now() - cached_at >= self._max_age
-
-    def _cached_at(self, path: Path) -> datetime | None:
-        try:
-            return datetime.fromtimestamp(path.stat().st_mtime, tz=self._clock.now().tzinfo)
-        except OSError:
-            return None
-
-
-def _read_cache(path: Path, market: Market) -> list[Symbol]:
-    try:
-        return parse_master(path.read_bytes(), market)
-    except FileNotFoundError:
-        return []
-    except (OSError, zipfile.BadZipFile, ValueError):
-        logger.warning("cached %s is unreadable; ignoring it", path.name)
-        return []
+        return await self._files.read(
+            f"{FILE_NAMES[market]}.zip",
+            lambda data: parse_master(data, market),
+            f"{market} master",
+        )
