@@ -39,8 +39,12 @@ VENUES: tuple[Venue, ...] = (
           ((time(9, 30), time(12, 0)), (time(13, 0), time(16, 0))), Decimal("180.10")),
     Venue("SHS", "SHAA", "상해", "CNY", "CN", ZoneInfo("Asia/Shanghai"),
           ((time(9, 30), time(11, 30)), (time(13, 0), time(15, 0))), Decimal("193.20")),
+    Venue("SZS", "SZAA", "심천", "CNY", "CN", ZoneInfo("Asia/Shanghai"),
+          ((time(9, 30), time(11, 30)), (time(13, 0), time(15, 0))), Decimal("193.20")),
     Venue("TSE", "TKSE", "도쿄", "JPY", "JP", ZoneInfo("Asia/Tokyo"),
           ((time(9, 0), time(11, 30)), (time(12, 30), time(15, 30))), Decimal("9.35")),
+    Venue("HNX", "HASE", "하노이", "VND", "VN", ZoneInfo("Asia/Ho_Chi_Minh"),
+          ((time(9, 0), time(11, 30)), (time(13, 0), time(15, 0))), Decimal("0.055")),
     Venue("HSX", "VNSE", "호치민", "VND", "VN", ZoneInfo("Asia/Ho_Chi_Minh"),
           ((time(9, 0), time(11, 30)), (time(13, 0), time(14, 45))), Decimal("0.055")),
 )  # fmt: skip
@@ -76,6 +80,10 @@ LISTINGS: tuple[OverseasListing, ...] = (
                     lot=100),
     OverseasListing("600519", "SHS", "귀주모태주", "KWEICHOW MOUTAI", Decimal("1500.000"), 3,
                     lot=100),
+    OverseasListing("000858", "SZS", "오량액", "WULIANGYE YIBIN", Decimal("130.000"), 3,
+                    lot=100),
     OverseasListing("7203", "TSE", "토요타자동차", "TOYOTA MOTOR", Decimal("3220.0"), 1, lot=100),
+    OverseasListing("SHS", "HNX", "사이공하노이증권", "SAIGON-HANOI SECURITIES", Decimal("15000"),
+                    0, lot=100),
     OverseasListing("HPG", "HSX", "호아팟그룹", "HOA PHAT GROUP", Decimal("27500"), 0, lot=100),
 )  # fmt: skip
