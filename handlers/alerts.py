@@ -33,7 +33,7 @@ async def alert(turn: Turn) -> None:
     found = await turn.core.alerts.create(turn.user_id, turn.args)
     if isinstance(found, AlertChoices):
         request = found.request
-        await show_choices(turn, found.choices, lambda s: AlertPick(s.code, request))
+        await show_choices(turn, found.choices, lambda s: AlertPick(s.key, request))
         return
     await turn.reply(resumed + created_text(turn, found))
 

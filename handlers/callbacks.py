@@ -16,10 +16,11 @@ from typing import ClassVar, Self
 
 from kisbot.alerts import rules
 from kisbot.alerts.rules import MAX_ALERT_NUMBER, AlertKind, AlertRequest
-from kisbot.kis import Side, Venue, is_stock_code
+from kisbot.kis import Side, Venue
 from kisbot.market import MAX_DAYS
 from kisbot.orders import MAX_PRICE, MAX_QUANTITY
 from kisbot.problems import Problem
+from kisbot.securities import is_security_key
 
 VERSION = "1"
 MAX_BYTES = 64  # Telegram refuses longer callback_data (BUTTON_DATA_INVALID)
@@ -248,7 +249,7 @@ def _exactly(fields: list[str], count: int) -> list[str]:
 
 
 def _code(text: str) -> str:
-    if not is_stock_code(text):
+    if not is_security_key(text):
         raise ValueError("code")
     return text
 

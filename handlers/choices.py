@@ -16,7 +16,7 @@ async def show_choices(
     """Ask which stock was meant; pressing one runs `meaning(security)`'s button."""
     key = "securities.choose" if choices.kind is ChoiceKind.SEVERAL else "securities.did_you_mean"
     buttons: Buttons = [
-        [(f"{security.label} ({security.code})", meaning(security))]
+        [(f"{security.label} ({security.shown_code})", meaning(security))]
         for security in choices.securities
     ]
     await turn.reply(turn.t(key, query=choices.query), buttons)
@@ -24,4 +24,4 @@ async def show_choices(
 
 async def show_picked(turn: Turn, security: Security) -> None:
     """Turn the choices into a note of the one picked (its buttons go)."""
-    await turn.edit(turn.t("securities.picked", name=security.label, code=security.code))
+    await turn.edit(turn.t("securities.picked", name=security.label, code=security.shown_code))

@@ -23,6 +23,20 @@ def number(value: int | Decimal) -> str:
     return f"{int(value):,}"
 
 
+_MINOR_UNITS = {"JPY": 0, "VND": 0, "KRW": 0}  # currencies without cents; the rest have two
+
+
+def money(value: Decimal, currency: str, symbol: str) -> str:
+    """$190.50, HK$380.20, ¥3,220, ₫27,500: the currency's cents, more only when the price
+    has them ($0.1234), never float."""
+    places = _MINOR_UNITS.get(currency, 2)
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int):
+        places = min(max(places, -exponent), 4)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.{places}f}"
+
+
 def won(value: int | Decimal, locale: str = "ko") -> str:
     """72,000원 / ₩72,000."""
     return f"{number(value)}원" if locale == "ko" else f"₩{number(value)}"

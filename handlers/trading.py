@@ -97,7 +97,7 @@ async def _draft_order(turn: Turn, side: Side) -> None:
             turn,
             found.choices,
             lambda security: OrderPick(
-                side, security.code, found.quantity, found.price, found.venue
+                side, security.key, found.quantity, found.price, found.venue
             ),
         )
         return

@@ -115,6 +115,11 @@ async def _open(application: Application) -> None:
             asyncio.create_task(services.symbols.load(), name="load-symbols"),
             asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"),
         ]
+        if services.overseas_symbols is not None and services.overseas_hours is not None:
+            application.bot_data[WARM_UP_KEY] += [
+                asyncio.create_task(services.overseas_symbols.load(), name="load-overseas"),
+                asyncio.create_task(services.overseas_hours.warm_up(), name="warm-overseas"),
+            ]
     await register_commands(application)
 
 

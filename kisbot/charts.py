@@ -15,6 +15,7 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -39,18 +40,19 @@ _KOREAN_FONT_FILE = "NanumGothic.ttf"
 
 
 class BarLike(Protocol):
-    """One trading day's prices (won) and volume (shares); KIS's DailyBar satisfies it."""
+    """One trading day's prices (won, or Decimal in a foreign currency) and volume (shares);
+    KIS's DailyBar and OverseasBar satisfy it."""
 
     @property
     def day(self) -> dt.date: ...
     @property
-    def open(self) -> int: ...
+    def open(self) -> int | Decimal: ...
     @property
-    def high(self) -> int: ...
+    def high(self) -> int | Decimal: ...
     @property
-    def low(self) -> int: ...
+    def low(self) -> int | Decimal: ...
     @property
-    def close(self) -> int: ...
+    def close(self) -> int | Decimal: ...
     @property
     def volume(self) -> int: ...
 
@@ -137,22 +139,23 @@ def candle_color(bar: BarLike) -> str:
 def _draw_candles(ax: Axes, bars: Sequence[BarLike], colors: list[str]) -> None:
     """Wicks from low to high, and bodies from open to close, one slot per trading day."""
     slots = range(len(bars))
-    ax.vlines(
-        slots, [b.low for b in bars], [b.high for b in bars], colors=colors, linewidth=1, zorder=2
-    )
+    # Floats only for drawing: a pixel needs no exact cents.
+    lows, highs = [float(b.low) for b in bars], [float(b.high) for b in bars]
+    ax.vlines(slots, lows, highs, colors=colors, linewidth=1, zorder=2)
     # A flat day has a zero-height body; its edge line still draws it as a tick.
     ax.bar(
         slots,
-        [abs(b.close - b.open) for b in bars],
-        bottom=[min(b.open, b.close) for b in bars],
+        [float(abs(b.close - b.open)) for b in bars],
+        bottom=[float(min(b.open, b.close)) for b in bars],
         width=_BODY_WIDTH,
         color=colors,
         edgecolor=colors,
         linewidth=0.8,
         zorder=3,
     )
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    small = max(highs) < 100  # cents matter on the axis (a $12.34 stock)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=not small))
+    ax.yaxis.set_major_formatter(FuncFormatter(_with_cents if small else _thousands))
 
 
 def _draw_volume(ax: Axes, bars: Sequence[BarLike], colors: list[str]) -> None:
@@ -188,3 +191,7 @@ def _style_axis(ax: Axes, font: font_manager.FontProperties) -> None:
 
 def _thousands(value: float, _pos: int | None = None) -> str:
     return f"{value:,.0f}"
+
+
+def _with_cents(value: float, _pos: int | None = None) -> str:
+    return f"{value:,.2f}"

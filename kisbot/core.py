@@ -65,7 +65,7 @@ class Core:
 def build_core(services: Services) -> Core:
     """Every feature service, wired once over the opened infrastructure."""
     settings, database, clock = services.settings, services.database, services.clock
-    securities = Securities(services.symbols)
+    securities = Securities(services.symbols, services.overseas_symbols)
     owners = OwnedKeys(
         services.ownership, database.credentials, database.vault, database.stored_key_labels
     )
@@ -117,7 +117,7 @@ def build_core(services: Services) -> Core:
         accounts=accounts,
         securities=securities,
         confirmations=confirmations,
-        market=Market(accounts, securities, services.calendar),
+        market=Market(accounts, securities, services.calendar, services.overseas_hours),
         orders=Orders(accounts, securities, confirmations, reconciler, services.calendar),
         alerts=alerts,
         notices=notices,

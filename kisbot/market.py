@@ -2,18 +2,32 @@
 
 Every read uses the user's active account (`Accounts.client`) at the user's priority; the stock
 comes from the one resolver (`Securities`), so an ambiguous name gives `Choices` here exactly
-as it does for an order or an alert.
+as it does for an order or an alert. A stock listed abroad is read with the same key's overseas
+operations, in its own currency (Decimal), with the exchange's local time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from kisbot.accounts import Accounts
-from kisbot.kis import Balance, DailyBar, Environment, KisClient, PriceFeed, Quote
+from kisbot.kis import (
+    Balance,
+    DailyBar,
+    Environment,
+    KisClient,
+    KisError,
+    PriceFeed,
+    Quote,
+)
+from kisbot.kis.overseas import OverseasBar, OverseasQuote
 from kisbot.market_hours import KrxCalendar
+from kisbot.overseas_hours import OverseasHours
 from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities, Security, code_in
 
@@ -30,6 +44,32 @@ class PriceView:
     quote: Quote
     environment: Environment
     venues: tuple[Quote, ...] = ()  # KRX's and NXT's, when shown side by side
+
+
+@dataclass(frozen=True, slots=True)
+class OverseasPriceView:
+    """A price abroad, in its currency, with the exchange's local time and whether it trades."""
+
+    security: Security
+    quote: OverseasQuote
+    environment: Environment
+    krw_rate: Decimal | None  # KIS's won per unit (real keys), for the KRW equivalent
+    local_time: datetime
+    is_open: bool
+
+    @property
+    def krw_price(self) -> Decimal | None:
+        """The price in won at KIS's rate, whole won; None without a rate."""
+        if self.krw_rate is None:
+            return None
+        return (self.quote.price * self.krw_rate).quantize(Decimal(1))
+
+
+@dataclass(frozen=True, slots=True)
+class OverseasDailyView:
+    security: Security
+    bars: tuple[OverseasBar, ...]  # oldest first, by the exchange's date
+    environment: Environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +98,20 @@ class Market:
     """Prices, daily bars and balances for the bot's users."""
 
     def __init__(
-        self, accounts: Accounts, securities: Securities, calendar: KrxCalendar | None = None
+        self,
+        accounts: Accounts,
+        securities: Securities,
+        calendar: KrxCalendar | None = None,
+        overseas_hours: OverseasHours | None = None,
     ) -> None:
         self._accounts = accounts
         self._securities = securities
         self._calendar = calendar
+        self._overseas_hours = overseas_hours
 
-    async def price(self, user_id: int, words: Sequence[str]) -> PriceView | Choices:
+    async def price(
+        self, user_id: int, words: Sequence[str]
+    ) -> PriceView | OverseasPriceView | Choices:
         """`/price CODE|NAME`: the current price, or the choices when the name is ambiguous."""
         if not words:
             raise Problem("quotes.price_usage")
@@ -74,12 +121,14 @@ class Market:
             return found
         return await self._price(client, found)
 
-    async def price_of(self, user_id: int, code: str) -> PriceView:
-        """The current price of the stock with this code (a button's)."""
+    async def price_of(self, user_id: int, code: str) -> PriceView | OverseasPriceView:
+        """The current price of the stock with this key (a button's)."""
         client = await self._accounts.client(user_id)
         return await self._price(client, await self._securities.security(code))
 
-    async def daily(self, user_id: int, words: Sequence[str]) -> DailyView | DailyChoices:
+    async def daily(
+        self, user_id: int, words: Sequence[str]
+    ) -> DailyView | OverseasDailyView | DailyChoices:
         """`/daily CODE|NAME [N]`: the last N trading days, or the choices for an ambiguous name."""
         if not words:
             raise Problem("quotes.daily_usage")
@@ -90,8 +139,8 @@ class Market:
             return DailyChoices(found, days)
         return await self._daily(client, found, days)
 
-    async def daily_of(self, user_id: int, code: str, days: int) -> DailyView:
-        """The last `days` trading days of the stock with this code (a button's)."""
+    async def daily_of(self, user_id: int, code: str, days: int) -> DailyView | OverseasDailyView:
+        """The last `days` trading days of the stock with this key (a button's)."""
         check_days(days)
         client = await self._accounts.client(user_id)
         return await self._daily(client, await self._securities.security(code), days)
@@ -102,7 +151,9 @@ class Market:
         balance = await client.balance()
         return BalanceView(balance, client.environment, client.credential.account.masked)
 
-    async def _price(self, client: KisClient, security: Security) -> PriceView:
+    async def _price(self, client: KisClient, security: Security) -> PriceView | OverseasPriceView:
+        if security.exchange is not None:
+            return await self._overseas_price(client, security)
         if client.environment.is_mock:
             quote, venues = await client.quote(security.code), ()
         elif self._calendar is not None and self._calendar.nxt_trading():
@@ -119,9 +170,42 @@ class Market:
         named = Security(quote.code, quote.name) if quote.name else security
         return PriceView(named, quote, client.environment, venues)
 
-    async def _daily(self, client: KisClient, security: Security, days: int) -> DailyView:
+    async def _daily(
+        self, client: KisClient, security: Security, days: int
+    ) -> DailyView | OverseasDailyView:
+        if security.exchange is not None:
+            found = await client.overseas.daily(security.exchange, security.code, days)
+            if not found:
+                raise Problem("quotes.overseas_unknown", code=security.shown_code)
+            return OverseasDailyView(security, tuple(found), client.environment)
         bars = await client.daily_prices(security.code, days=days)
         return DailyView(security, tuple(bars), client.environment)
+
+    async def _overseas_price(self, client: KisClient, security: Security) -> OverseasPriceView:
+        market = security.exchange
+        assert market is not None
+        quote, rate = await asyncio.gather(
+            client.overseas.quote(market, security.code), self._krw_rate(client, security)
+        )
+        if quote is None:  # KIS's answer for a ticker the exchange does not list
+            raise Problem("quotes.overseas_unknown", code=security.shown_code)
+        hours = self._overseas_hours
+        return OverseasPriceView(
+            security,
+            quote,
+            client.environment,
+            rate,
+            quote.as_of.astimezone(market.timezone),
+            hours.is_open(market, quote.as_of) if hours is not None else False,
+        )
+
+    async def _krw_rate(self, client: KisClient, security: Security) -> Decimal | None:
+        """KIS's rate for the KRW equivalent, a nicety: none on mock (no API for it) or when
+        KIS does not give it now."""
+        assert security.exchange is not None
+        with contextlib.suppress(KisError):
+            return await client.overseas.krw_rate(security.exchange, security.code)
+        return None
 
     async def _split_daily(self, words: Sequence[str]) -> tuple[str, int]:
         """The stock text and N of `/daily TEXT [N]`.

@@ -13,6 +13,8 @@ the one asked, and kept.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import warnings
@@ -77,6 +79,13 @@ def _sessions(calendar_name: str, year: int) -> _Sessions:
 
 
 def _load(calendar_name: str, year: int) -> _Sessions:
+    with warnings.catch_warnings():
+        # exchange-calendars trips pandas' deprecation warnings inside itself.
+        warnings.simplefilter("ignore")
+        return _read_calendar(calendar_name, year)
+
+
+def _read_calendar(calendar_name: str, year: int) -> _Sessions:
     import exchange_calendars
     import pandas
 
@@ -84,11 +93,9 @@ def _load(calendar_name: str, year: int) -> _Sessions:
     calendar = None
     for last_year in range(year + _YEARS_AROUND, year - 1, -1):
         try:  # some calendars record holidays only up to the current year
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                calendar = exchange_calendars.get_calendar(
-                    calendar_name, start=first, end=date(last_year, 12, 31)
-                )
+            calendar = exchange_calendars.get_calendar(
+                calendar_name, start=first, end=date(last_year, 12, 31)
+            )
             break
         except ValueError:
             continue
@@ -118,6 +125,24 @@ class OverseasHours:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+
+    async def warm_up(self) -> None:
+        """Build this year's calendars in a worker thread, so the first check does not block
+        the loop (a daemon thread: a bot told to stop must not wait for it)."""
+        loop = asyncio.get_running_loop()
+        built: asyncio.Future[None] = loop.create_future()
+        year = self._clock.now().year
+
+        def build() -> None:
+            try:
+                for name in _CALENDARS.values():
+                    _sessions(name, year)
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(_resolve, built)
+
+        threading.Thread(target=build, name="overseas-calendars", daemon=True).start()
+        await built
 
     def local_time(self, exchange: Exchange, at: datetime | None = None) -> datetime:
         """The moment in the exchange's own time zone."""
@@ -154,6 +179,11 @@ class OverseasHours:
         if moment.tzinfo is None:
             raise ValueError("an overseas market time must be timezone-aware")
         return moment.astimezone(UTC)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _weekday_periods(

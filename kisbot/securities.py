@@ -1,14 +1,19 @@
 """Which stock the user means, and what it is called: the one resolver every command uses.
 
 A user names a stock by code (`005930`, `5930`, `0004y0`) or by name (`삼성전자`, `NAVER`,
-`하이닉스`). `Securities.resolve` gives one `Security` when the text names one stock: a code, an
-exact name, or the only name that holds the text. Otherwise it gives `Choices` for the user to
-pick from: several names holding the text, or names only spelled alike (a typo's likely
+`하이닉스`); an overseas one by ticker (`AAPL`), by exchange and ticker (`NAS:AAPL`, `나스닥:AAPL`)
+or by name (`애플`, `apple`). `Securities.resolve` gives one `Security` when the text names one
+stock: a code, an exact name or ticker, or the only name that holds the text. Otherwise it gives
+`Choices` for the user to pick from: several stocks (a name listed in Seoul and New York, a
+ticker listed twice, names holding the text), or names only spelled alike (a typo's likely
 meaning, which is offered, never assumed). Anything else is a `Problem`. /price, /daily, /buy,
 /sell and /alert all resolve here, so "삼성" means the same everywhere.
 
-Names come from the KIS master files (`kisbot.kis.symbols`); when they cannot be had, codes
-still work and a name is a Problem saying to use the code.
+A security is known everywhere else by its `key`: the KRX code, or `EXCD.TICKER` for an
+overseas listing (`NAS.AAPL`; a dot, since button data is colon-separated).
+
+Names come from the KIS master files (`kisbot.kis.symbols`, `kisbot.kis.overseas.symbols`); when
+they cannot be had, codes (and `NAS:AAPL`) still work and a name is a Problem saying so.
 """
 
 from __future__ import annotations
@@ -19,23 +24,74 @@ from enum import StrEnum
 
 from kisbot.kis import is_stock_code
 from kisbot.kis.master import Symbol, looks_like_code
+from kisbot.kis.overseas import Exchange, exchange, normalize_symbol
+from kisbot.kis.overseas.master import OverseasSymbol
+from kisbot.kis.overseas.symbols import OverseasDirectory, OverseasSymbolSource
 from kisbot.kis.symbols import SymbolDirectory, SymbolSource
 from kisbot.problems import Problem
 
 logger = logging.getLogger(__name__)
 
 
+MAX_CHOICES = 8
+
+
 @dataclass(frozen=True, slots=True)
 class Security:
-    """A stock the user means: its code, and its name when one is known."""
+    """A stock the user means: its code (an overseas ticker), its name when one is known, and
+    its exchange when it is listed abroad."""
 
     code: str
     name: str | None = None
+    exchange: Exchange | None = None  # None: KRX
+
+    @property
+    def is_overseas(self) -> bool:
+        return self.exchange is not None
+
+    @property
+    def key(self) -> str:
+        """How buttons, orders and alerts name it: `005930`, or `NAS.AAPL` abroad."""
+        return f"{self.exchange.quote_code}.{self.code}" if self.exchange else self.code
+
+    @property
+    def shown_code(self) -> str:
+        """How a reply writes its code: `005930`, or `NAS:AAPL` abroad."""
+        return f"{self.exchange.quote_code}:{self.code}" if self.exchange else self.code
 
     @property
     def label(self) -> str:
         """What a reply calls it: the name, or the code when there is no name."""
         return self.name or self.code
+
+
+def overseas_key(text: str) -> Security | None:
+    """The overseas listing `text` spells as EXCHANGE:TICKER or EXCHANGE.TICKER (`NAS:AAPL`,
+    `나스닥:aapl`, `NAS.BRK.B`), unnamed; None when it is not one."""
+    word = text.strip()
+    for separator in (":", "."):
+        head, found, tail = word.partition(separator)
+        market = exchange(head) if found else None
+        if market is not None:
+            try:
+                return Security(normalize_symbol(tail), None, market)
+            except ValueError:
+                return None
+    return None
+
+
+def require_krx(key: str) -> str:
+    """The key of a KRX stock, unchanged; Problem securities.overseas_quotes_only for one listed
+    abroad (orders and alerts on those are not built yet)."""
+    abroad = overseas_key(key)
+    if abroad is not None:
+        raise Problem("securities.overseas_quotes_only", code=abroad.shown_code)
+    return key
+
+
+def is_security_key(text: str) -> bool:
+    """Whether `text` is a `Security.key` (a KRX code, or EXCD.TICKER)."""
+    return is_stock_code(text) or overseas_key(text) is not None
 
 
 class ChoiceKind(StrEnum):
@@ -55,8 +111,9 @@ class Choices:
 class Securities:
     """Resolves and names stocks from the symbol directory."""
 
-    def __init__(self, symbols: SymbolSource) -> None:
+    def __init__(self, symbols: SymbolSource, overseas: OverseasSymbolSource | None = None) -> None:
         self._symbols = symbols
+        self._overseas = overseas
 
     async def resolve(self, text: str) -> Security | Choices:
         """The stock `text` names, or the choices when it names none for sure.
@@ -64,11 +121,18 @@ class Securities:
         Raises Problem securities.unknown_name when nothing fits, and
         securities.names_unavailable when the text is not a code and no names could be loaded.
         """
-        return resolve_in(await self._symbols.get(), text)
+        explicit = overseas_key(text)
+        if explicit is not None:
+            return await self._named(explicit)
+        overseas = await self._overseas_directory() if code_in(text) is None else None
+        return resolve_in(await self._symbols.get(), text, overseas)
 
-    async def security(self, code: str) -> Security:
-        """The stock with this code (from a button or KIS), named when the directory knows it."""
-        return Security(code.strip().upper(), await self.name(code))
+    async def security(self, key: str) -> Security:
+        """The stock with this key (from a button, an alert or KIS), named when known."""
+        abroad = overseas_key(key)
+        if abroad is not None:
+            return await self._named(abroad)
+        return Security(key.strip().upper(), await self.name(key))
 
     async def name(self, code: str) -> str | None:
         """The stock's name, or None; never fails (names are a nicety)."""
@@ -88,26 +152,53 @@ class Securities:
             logger.warning("symbol directory unavailable (%s)", type(error).__name__)
             return None
 
+    async def _overseas_directory(self) -> OverseasDirectory | None:
+        if self._overseas is None:
+            return None
+        try:
+            return await self._overseas.get()
+        except Exception as error:  # names are optional; NAS:AAPL always works
+            logger.warning("overseas symbols unavailable (%s)", type(error).__name__)
+            return None
 
-def resolve_in(directory: SymbolDirectory, text: str) -> Security | Choices:
-    """`Securities.resolve` against a given directory."""
+    async def _named(self, security: Security) -> Security:
+        directory = await self._overseas_directory()
+        assert security.exchange is not None
+        listing = directory.listing(security.exchange, security.code) if directory else None
+        return _overseas(listing) if listing is not None else security
+
+
+def resolve_in(
+    directory: SymbolDirectory, text: str, overseas: OverseasDirectory | None = None
+) -> Security | Choices:
+    """`Securities.resolve` against given directories (KRX first: most mean a Korean stock)."""
     query = " ".join(text.split())
     if not query:
         raise Problem("securities.unknown_name", query=query)
     code = code_in(query)
     match = directory.lookup(code or query)
-    if match.exact is not None:
-        return _security(match.exact)
+    abroad = overseas.lookup(query) if overseas is not None and code is None else None
+    exact = ([_security(match.exact)] if match.exact else []) + [
+        _overseas(s) for s in (abroad.exact if abroad else ())
+    ]
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        return Choices(query, tuple(exact[:MAX_CHOICES]), ChoiceKind.SEVERAL)
     if code is not None and (looks_like_code(code) or not match.candidates):
         return Security(code)
-    if not directory.available:
+    if not directory.available and not (overseas is not None and overseas.available):
         raise Problem("securities.names_unavailable", query=query)
-    if len(match.candidates) == 1:
-        return _security(match.candidates[0])
-    if match.candidates:
-        return Choices(query, tuple(map(_security, match.candidates)), ChoiceKind.SEVERAL)
-    if match.similar:
-        return Choices(query, tuple(map(_security, match.similar)), ChoiceKind.SIMILAR)
+    candidates = [*map(_security, match.candidates)]
+    candidates += [_overseas(s) for s in (abroad.candidates if abroad else ())]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        return Choices(query, tuple(candidates[:MAX_CHOICES]), ChoiceKind.SEVERAL)
+    similar = [*map(_security, match.similar)]
+    similar += [_overseas(s) for s in (abroad.similar if abroad else ())]
+    if similar:
+        return Choices(query, tuple(similar[:MAX_CHOICES]), ChoiceKind.SIMILAR)
     raise Problem("securities.unknown_name", query=query)
 
 
@@ -122,3 +213,7 @@ def code_in(text: str) -> str | None:
 
 def _security(symbol: Symbol) -> Security:
     return Security(symbol.code, symbol.name)
+
+
+def _overseas(symbol: OverseasSymbol) -> Security:
+    return Security(symbol.symbol, symbol.korean_name or symbol.english_name, symbol.exchange)

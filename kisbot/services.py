@@ -15,10 +15,12 @@ import httpx
 from kisbot.clock import Clock, SystemClock
 from kisbot.config import Settings
 from kisbot.kis import KisService, SharedBudget, TokenStore
+from kisbot.kis.overseas.symbols import OverseasSymbolSource
 from kisbot.kis.realtime.approval import ApprovalStore
 from kisbot.kis.symbols import SymbolSource
 from kisbot.kis.transport import new_http_client
 from kisbot.market_hours import KrxCalendar
+from kisbot.overseas_hours import OverseasHours
 from kisbot.store.database import Database, open_database
 from kisbot.store.migrations import upgrade_database
 from kisbot.store.ownership import KeyOwnership
@@ -36,6 +38,8 @@ class Services:
     symbols: SymbolSource
     calendar: KrxCalendar
     ownership: KeyOwnership
+    overseas_symbols: OverseasSymbolSource | None = None
+    overseas_hours: OverseasHours | None = None
 
     async def aclose(self) -> None:
         """Release this process's app keys, close the KIS service, the database and the shared
@@ -69,10 +73,22 @@ async def open_services(
         http=http,
     )
     symbols = SymbolSource(http, settings.symbols_url, settings.data_dir, clock)
+    overseas_symbols = OverseasSymbolSource(http, settings.symbols_url, settings.data_dir, clock)
     logger.info("services open: database %s", _database_kind(settings))
     ownership = database.key_ownership()
     await ownership.start()
-    return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock), ownership)
+    return Services(
+        settings,
+        clock,
+        http,
+        database,
+        kis,
+        symbols,
+        KrxCalendar(clock),
+        ownership,
+        overseas_symbols,
+        OverseasHours(clock),
+    )
 
 
 def kis_service(

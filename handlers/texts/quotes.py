@@ -31,6 +31,18 @@ register(
             ),
             "venue_line": "{feed} {price} {arrow} {rate}",
             "nxt_not_in_mock": "NXT 가격은 모의투자에서 제공되지 않습니다 (KRX 가격만 표시).",
+            "overseas_heading": "{badge} <b>{name}</b> <code>{code}</code> · {exchange}",
+            "overseas_price": (
+                "{heading}\n<b>{price}</b> {arrow} {change} ({rate})\n거래량 {volume}주"
+            ),
+            "overseas_krw": "≈ {krw} (한국투자증권 환율 {rate})",
+            "overseas_open": "{exchange} 현지 {local} · 장중",
+            "overseas_closed": "{exchange} 현지 {local} · 장 마감 (정규장 기준)",
+            "overseas_delayed": "미국 외 시세는 15분 지연입니다.",
+            "overseas_unknown": (
+                "<code>{code}</code>의 시세가 없습니다: 그 거래소에 상장된 종목인지 확인해 "
+                "주세요.\n예: <code>/price NAS:AAPL</code>, <code>/price 애플</code>"
+            ),
             "daily": "{heading}\n최근 {count}거래일 ({first} ~ {last})\n{table}",
             "daily_empty": "{heading}\n일별 시세가 없습니다.",
             "col_date": "일자",
@@ -66,6 +78,18 @@ register(
             ),
             "venue_line": "{feed} {price} {arrow} {rate}",
             "nxt_not_in_mock": "NXT prices are not available for mock accounts (KRX only).",
+            "overseas_heading": "{badge} <b>{name}</b> <code>{code}</code> · {exchange}",
+            "overseas_price": (
+                "{heading}\n<b>{price}</b> {arrow} {change} ({rate})\nVolume {volume}"
+            ),
+            "overseas_krw": "≈ {krw} (KIS rate {rate})",
+            "overseas_open": "{exchange} local time {local} · open",
+            "overseas_closed": "{exchange} local time {local} · closed (regular session)",
+            "overseas_delayed": "Prices outside the US are 15 minutes delayed.",
+            "overseas_unknown": (
+                "No price for <code>{code}</code>: check that the exchange lists it.\n"
+                "Example: <code>/price NAS:AAPL</code>, <code>/price 애플</code>"
+            ),
             "daily": "{heading}\nLast {count} trading days ({first} to {last})\n{table}",
             "daily_empty": "{heading}\nNo daily prices.",
             "col_date": "Date",

@@ -24,7 +24,7 @@ from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
 from kisbot.kis import KisClient, PriceFeed, Quote
 from kisbot.problems import Problem
-from kisbot.securities import Choices, Securities
+from kisbot.securities import Choices, Securities, require_krx
 from kisbot.store.models import Alert
 from kisbot.store.repos import AlertRepo, OutboxRepo
 
@@ -98,7 +98,7 @@ class Alerts:
         found = await self._securities.resolve(request.target)
         if isinstance(found, Choices):
             return AlertChoices(found, request)
-        return await self._create(user_id, client, found.code, request)
+        return await self._create(user_id, client, found.key, request)
 
     async def create_for(self, user_id: int, code: str, request: AlertRequest) -> CreatedAlert:
         """Store the alert `request` describes on the stock with this code (a picked choice)."""
@@ -107,6 +107,7 @@ class Alerts:
     async def _create(
         self, user_id: int, client: KisClient, code: str, request: AlertRequest
     ) -> CreatedAlert:
+        code = require_krx(code)
         if len(await self._repo.list_for_user(user_id, include_repeating=True)) >= (
             MAX_ALERTS_PER_USER
         ):

@@ -46,7 +46,7 @@ from kisbot.orders.reconcile import Reconciler
 from kisbot.orders.submit import find_open_order, submit
 from kisbot.orders.venues import choose_venue, split_venue
 from kisbot.problems import Problem
-from kisbot.securities import Choices, Securities
+from kisbot.securities import Choices, Securities, require_krx
 
 
 class Orders:
@@ -96,7 +96,7 @@ class Orders:
             if isinstance(found, Choices):
                 return OrderChoices(found, side, quantity, price, venue)
             return await self.draft_order_of(
-                user_id, chat_id, side, found.code, quantity, price, found.name, venue
+                user_id, chat_id, side, found.key, quantity, price, found.name, venue
             )
         assert first is not None
         raise first
@@ -114,6 +114,7 @@ class Orders:
     ) -> OrderDraft:
         """Choose the venue, check the order against a fresh quote of it, then create the
         pending intent."""
+        code = require_krx(code)
         client = await self._accounts.client(user_id)
         choice = choose_venue(self._calendar, client.environment, venue, market=price is None)
         feed = PriceFeed.NXT if choice.venue is Venue.NXT else PriceFeed.KRX

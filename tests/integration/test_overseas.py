@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from kisbot.kis import KisClient, KisRefusal, OrderState, Side
+from kisbot.kis import KisClient, KisNotSupportedInMock, KisRefusal, OrderState, Side
 from kisbot.kis.overseas import exchange
 from kisbot.kis.overseas.master import file_name, parse_overseas_master
 from kisbot.sandbox import Sandbox
@@ -29,6 +29,12 @@ async def test_a_quote_in_dollars_and_an_unknown_symbol(kis: KisClient, sandbox:
     )
     assert await kis.overseas.quote(NASDAQ, "ZZZZ") is None
     assert await kis.overseas.quote(NYSE, "AAPL") is None  # listed on NASDAQ, not NYSE
+
+
+async def test_kis_rate_for_won_comes_from_price_detail_on_real_only(real, mock):
+    assert await real.overseas.krw_rate(NASDAQ, "AAPL") == Decimal("1400.50")
+    with pytest.raises(KisNotSupportedInMock):
+        await mock.overseas.krw_rate(NASDAQ, "AAPL")
 
 
 async def test_daily_bars_past_one_call_come_oldest_first(kis: KisClient):

@@ -24,7 +24,7 @@ from kisbot.kis.overseas.models import (
     OverseasOrderRecord,
     OverseasQuote,
 )
-from kisbot.kis.parsing import first_row, rows, text
+from kisbot.kis.parsing import decimal_or_none, first_row, rows, text
 from kisbot.kis.results import order_receipt
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,16 @@ class OverseasClient:
         symbol = normalize_symbol(symbol)
         answer = await self._read(endpoints.QUOTE, queries.quote_query(exchange, symbol), priority)
         return results.quote(exchange, symbol, first_row(answer.get("output")), self._now())
+
+    async def krw_rate(
+        self, exchange: Exchange, symbol: str, *, priority: Priority = Priority.INTERACTIVE
+    ) -> Decimal | None:
+        """KIS's exchange rate for this stock's currency today (won per unit, price-detail's
+        `t_rate`), or None when KIS gives none; real accounts only."""
+        query = queries.quote_query(exchange, normalize_symbol(symbol))
+        answer = await self._read(endpoints.PRICE_DETAIL, query, priority)
+        rate = decimal_or_none(first_row(answer.get("output")), "t_rate")
+        return rate if rate is not None and rate > 0 else None
 
     async def daily(
         self,

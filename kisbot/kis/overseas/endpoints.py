@@ -14,6 +14,7 @@ _PRICE = "/uapi/overseas-price/v1/quotations"
 _TRADING = "/uapi/overseas-stock/v1/trading"
 
 QUOTE = Endpoint("GET", f"{_PRICE}/price", "HHDFS00000300", "HHDFS00000300")
+PRICE_DETAIL = Endpoint("GET", f"{_PRICE}/price-detail", "HHDFS76200200", None)
 DAILY = Endpoint("GET", f"{_PRICE}/dailyprice", "HHDFS76240000", "HHDFS76240000")
 BALANCE = Endpoint("GET", f"{_TRADING}/inquire-balance", "TTTS3012R", "VTTS3012R")
 EXECUTIONS = Endpoint("GET", f"{_TRADING}/inquire-ccnl", "TTTS3035R", "VTTS3035R")

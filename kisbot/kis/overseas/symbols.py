@@ -52,6 +52,7 @@ class OverseasDirectory:
         self._by_ticker: dict[str, list[OverseasSymbol]] = {}
         self._names: list[tuple[str, OverseasSymbol]] = []
         self._by_name: dict[str, list[OverseasSymbol]] = {}
+        self._korean_names = sorted({_key(s.korean_name) for s in self.symbols} - {""})
         for symbol in self.symbols:
             self._by_ticker.setdefault(symbol.symbol, []).append(symbol)
             for name in {_key(symbol.korean_name), _key(symbol.english_name)} - {""}:
@@ -84,8 +85,9 @@ class OverseasDirectory:
         candidates = (prefixed + [s for s in holding if s not in prefixed])[:limit]
         if candidates:
             return OverseasMatch(text, candidates=tuple(candidates))
-        names = [name for name, _ in self._names]
-        close = difflib.get_close_matches(key, names, n=limit, cutoff=0.6)
+        # Korean names only: a typo is mostly made in Korean, and tens of thousands of English
+        # names more would make every miss slow.
+        close = difflib.get_close_matches(key, self._korean_names, n=limit, cutoff=0.6)
         similar = _unique(s for name in close for s in self._by_name[name])[:limit]
         return OverseasMatch(text, similar=tuple(similar))
 

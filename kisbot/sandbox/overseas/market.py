@@ -40,7 +40,9 @@ class OverseasStock:
     low: Decimal | None = None
 
     def quantize(self, price: Decimal) -> Decimal:
-        step = Decimal(1).scaleb(-self.listing.decimals)
+        """To the tick: a cent where the exchange quotes decimals, else a whole unit (KIS
+        quotes US prices with four decimals, but they trade in cents)."""
+        step = Decimal("0.01") if self.listing.decimals >= 2 else Decimal(1)
         return price.quantize(step, rounding=ROUND_HALF_UP)
 
 
