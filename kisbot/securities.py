@@ -177,9 +177,9 @@ def resolve_in(
         raise Problem("securities.unknown_name", query=query)
     code = code_in(query)
     match = directory.lookup(code or query)
-    abroad = overseas.lookup(query) if overseas is not None and code is None else None
+    abroad = overseas if code is None else None
     exact = ([_security(match.exact)] if match.exact else []) + [
-        _overseas(s) for s in (abroad.exact if abroad else ())
+        _overseas(s) for s in (abroad.exact(query) if abroad else ())
     ]
     if len(exact) == 1:
         return exact[0]
@@ -187,18 +187,22 @@ def resolve_in(
         return Choices(query, tuple(exact[:MAX_CHOICES]), ChoiceKind.SEVERAL)
     if code is not None and (looks_like_code(code) or not match.candidates):
         return Security(code)
-    if not directory.available and not (overseas is not None and overseas.available):
+    if not directory.available and not (abroad is not None and abroad.available):
         raise Problem("securities.names_unavailable", query=query)
+    # Only now the overseas names are scanned: an exact KRX name or code never pays for it.
+    found = abroad.lookup(query) if abroad is not None else None
     candidates = [*map(_security, match.candidates)]
-    candidates += [_overseas(s) for s in (abroad.candidates if abroad else ())]
+    candidates += [_overseas(s) for s in (found.candidates if found else ())]
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
         return Choices(query, tuple(candidates[:MAX_CHOICES]), ChoiceKind.SEVERAL)
     similar = [*map(_security, match.similar)]
-    similar += [_overseas(s) for s in (abroad.similar if abroad else ())]
+    similar += [_overseas(s) for s in (found.similar if found else ())]
     if similar:
         return Choices(query, tuple(similar[:MAX_CHOICES]), ChoiceKind.SIMILAR)
+    if not directory.available:  # it may well be a KRX name kisbot cannot read now
+        raise Problem("securities.names_unavailable", query=query)
     raise Problem("securities.unknown_name", query=query)
 
 

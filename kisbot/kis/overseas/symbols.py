@@ -70,16 +70,20 @@ class OverseasDirectory:
         """The listing of `ticker` on `exchange`, if the master file has it."""
         return self._by_listing.get((exchange.quote_code, ticker.strip().upper()))
 
+    def exact(self, text: str) -> tuple[OverseasSymbol, ...]:
+        """The listings of the ticker or the exact name `text` is (two dictionary reads: cheap
+        enough for every lookup of a Korean name too)."""
+        key = _key(text)
+        return tuple(self._by_ticker.get(key.upper()) or self._by_name.get(key) or ())
+
     def lookup(self, text: str, limit: int = MAX_CANDIDATES) -> OverseasMatch:
+        """`exact`, else the names holding the text, else names spelled alike (a scan)."""
         key = _key(text)
         if not key:
             return OverseasMatch(text)
-        by_ticker = self._by_ticker.get(key.upper())
-        if by_ticker:
-            return OverseasMatch(text, exact=tuple(by_ticker))
-        by_name = self._by_name.get(key)
-        if by_name:
-            return OverseasMatch(text, exact=tuple(by_name))
+        exact = self.exact(text)
+        if exact:
+            return OverseasMatch(text, exact=exact)
         holding = _unique(s for name, s in self._names if key in name)
         prefixed = [s for s in holding if any(n.startswith(key) for n in _names_of(s))]
         candidates = (prefixed + [s for s in holding if s not in prefixed])[:limit]
