@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from kisbot.clock import Clock
@@ -51,6 +52,7 @@ class Intent:
     code: str = ""
     quantity: int | None = None
     price: int | None = None  # None: market order (order) or whole remainder (cancel)
+    unit_price: Decimal | None = None  # an overseas limit, in the stock's currency
     side: Side | None = None
     venue: Venue | None = None  # where an order goes (None: not an order)
     target_order_no: str = ""
@@ -76,6 +78,7 @@ class Intent:
             code=row.code or "",
             quantity=row.quantity,
             price=row.price,
+            unit_price=row.unit_price,
             side=Side(row.side) if row.side else None,
             venue=_venue(row),
             target_order_no=row.target_order_no or "",

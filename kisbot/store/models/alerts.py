@@ -38,7 +38,7 @@ class Alert(Base):
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column(Integer)  # the short id the user sees and /unalert takes
-    code: Mapped[str] = mapped_column(String(6))
+    code: Mapped[str] = mapped_column(String(24))  # a security key: 005930, NAS.AAPL
     kind: Mapped[str] = mapped_column(String(8))
     # Won for above/below; percent (e.g. 5 or -3.5) for percent alerts.
     threshold: Mapped[Decimal] = mapped_column(DecimalText())

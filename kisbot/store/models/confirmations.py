@@ -8,11 +8,13 @@ is recorded on the same row, which stays as the audit trail.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kisbot.store.base import Base
+from kisbot.store.types import DecimalText
 
 CONFIRMATION_KINDS = ("order", "cancel", "modify", "switch_real", "forget")
 CONFIRMATION_STATES = (
@@ -49,9 +51,11 @@ class Confirmation(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     environment: Mapped[str | None] = mapped_column(String(4))  # the account it acts on
     side: Mapped[str | None] = mapped_column(String(4))
-    code: Mapped[str | None] = mapped_column(String(6))
+    code: Mapped[str | None] = mapped_column(String(24))  # a security key: 005930, NAS.AAPL
     quantity: Mapped[int | None] = mapped_column(BigInteger)
     price: Mapped[int | None] = mapped_column(BigInteger)  # won; None for a market order
+    # An overseas limit, exact, in the stock's currency (KRX orders use `price`).
+    unit_price: Mapped[Decimal | None] = mapped_column(DecimalText())
     order_type: Mapped[str | None] = mapped_column(String(16))
     venue: Mapped[str | None] = mapped_column(String(3))  # EXCG_ID_DVSN_CD; None: KRX (older)
     target_order_no: Mapped[str | None] = mapped_column(String(20))  # cancel/modify
