@@ -109,7 +109,7 @@ class OrderPick(Callback):
     side: Side
     code: str
     quantity: int
-    price: int | None  # None: market order
+    price: Decimal | int | None  # None: market order; decimals for a stock abroad
     venue: Venue | None = None  # as typed; None: the one that trades when picked
 
     def fields(self) -> list[str]:
@@ -125,7 +125,7 @@ class OrderPick(Callback):
         venue = Venue(fields[4]) if len(fields) == 5 else None
         if side not in _SIDES or len(fields) > 5:
             raise ValueError("side")
-        limit = None if price == _MARKET else _bounded(price, 1, MAX_PRICE)
+        limit = None if price == _MARKET else _limit(price)
         return cls(_SIDES[side], _code(code), _bounded(quantity, 1, MAX_QUANTITY), limit, venue)
 
 
@@ -258,6 +258,19 @@ def _intent_id(text: str) -> str:
     if not _INTENT_ID.fullmatch(text):
         raise ValueError("intent id")
     return text
+
+
+def _limit(text: str) -> Decimal | int:
+    """A limit price: whole won, or up to four decimals (a price abroad)."""
+    whole, dot, fraction = text.partition(".")
+    if not dot:
+        return _bounded(whole, 1, MAX_PRICE)
+    if not (fraction.isascii() and fraction.isdigit()) or len(fraction) > 4:
+        raise ValueError("price")
+    value = Decimal(f"{_bounded(whole, 0, MAX_PRICE)}.{fraction}")
+    if not 0 < value <= MAX_PRICE:
+        raise ValueError("range")
+    return value
 
 
 def _bounded(text: str, low: int, high: int) -> int:

@@ -27,6 +27,7 @@ from handlers.trading_views import (
     ending,
     order_line,
     order_text,
+    overseas_order_line,
     settled_note,
     submitted_text,
     summary,
@@ -63,12 +64,23 @@ async def orders(turn: Turn) -> None:
     ]
     await edit_settled(turn.context, turn.core, today.settled)
     env_badge = badge(turn.locale, today.environment)
-    if not today.lines:
+    abroad = [overseas_order_line(turn.locale, record) for record in today.overseas]
+    if abroad:
+        abroad.insert(0, turn.t("trading.orders_overseas_title"))
+    if not today.lines and not abroad:
         await turn.reply("\n".join([*notes, turn.t("trading.orders_empty", badge=env_badge)]))
         return
-    lines = [turn.t("trading.orders_title", badge=env_badge)]
-    lines += [order_line(turn.locale, line) for line in today.lines]
-    open_numbers = today.open_order_numbers
+    if today.lines:
+        lines = [turn.t("trading.orders_title", badge=env_badge)]
+        lines += [order_line(turn.locale, line) for line in today.lines]
+    else:
+        lines = [turn.t("trading.orders_empty", badge=env_badge)]
+    lines += abroad
+    open_numbers = today.open_order_numbers + [
+        record.order_no
+        for record in today.overseas
+        if record.remaining_quantity > 0 and record.exchange and record.exchange.is_us
+    ]
     if open_numbers:
         lines.append(turn.t("trading.orders_hint"))
     buttons = [

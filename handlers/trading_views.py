@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import handlers.texts.trading  # noqa: F401  (registers the texts)
 from handlers.common import Turn
-from handlers.format import badge, kst_time, number, venue_label, won
+from handlers.format import badge, kst_time, money, number, venue_label, won
 from handlers.i18n import Markup, render
 from kisbot.confirmations import Intent
 from kisbot.core import Core
 from kisbot.kis import Side, Venue
+from kisbot.kis.overseas import Exchange, OverseasOrderRecord
 from kisbot.orders import (
     MODIFY,
     ORDER,
@@ -16,14 +19,19 @@ from kisbot.orders import (
     LineKind,
     OrderDraft,
     OrderLine,
+    OverseasChangeDraft,
+    OverseasOrderDraft,
     Settled,
     Submission,
     SubmitOutcome,
 )
+from kisbot.securities import overseas_key
 
 
-def order_text(turn: Turn, draft: OrderDraft) -> str:
+def order_text(turn: Turn, draft: OrderDraft | OverseasOrderDraft) -> str:
     """The confirmation of a buy or sell: stock, quantity, price, amount, buying power."""
+    if isinstance(draft, OverseasOrderDraft):
+        return overseas_order_text(turn, draft)
     intent, locale = draft.intent, turn.locale
     quantity = intent.quantity or 0
     lines = [
@@ -49,8 +57,36 @@ def order_text(turn: Turn, draft: OrderDraft) -> str:
     return "\n".join([*lines, *_validity(turn, intent, "trading.confirm_hint")])
 
 
-def change_text(turn: Turn, draft: ChangeDraft) -> str:
+def overseas_order_text(turn: Turn, draft: OverseasOrderDraft) -> str:
+    """The confirmation of an order abroad: the exchange and currency, the limit, the amount in
+    the currency and (real keys) in won at KIS's rate, and whether the exchange trades now."""
+    intent, locale, security = draft.intent, turn.locale, draft.security
+    market = security.exchange
+    assert market is not None and intent.unit_price is not None
+    lines = [
+        turn.t("trading.title_order", badge=badge(locale, intent.environment),
+               side=_side(locale, intent.side)),
+        turn.t("trading.line_stock", name=security.label, code=security.shown_code),
+        turn.t("trading.line_exchange", exchange=_exchange(locale, market),
+               currency=market.currency),
+        turn.t("trading.line_quantity", qty=_shares(locale, intent.quantity or 0)),
+        turn.t("trading.line_price_limit", price=_money(market, intent.unit_price)),
+        turn.t("trading.line_amount", amount=_money(market, draft.amount)),
+    ]  # fmt: skip
+    if draft.krw_amount is not None and draft.krw_rate is not None:
+        lines.append(turn.t("trading.line_amount_krw", krw=won(draft.krw_amount, locale),
+                            rate=won(draft.krw_rate, locale)))  # fmt: skip
+    local = draft.quote.as_of.astimezone(market.timezone).strftime("%H:%M")
+    state = turn.t("trading.overseas_open" if draft.is_open else "trading.overseas_closed")
+    lines.append(turn.t("trading.line_overseas_session", exchange=_exchange(locale, market),
+                        state=state, local=local))  # fmt: skip
+    return "\n".join([*lines, *_validity(turn, intent, "trading.confirm_hint")])
+
+
+def change_text(turn: Turn, draft: ChangeDraft | OverseasChangeDraft) -> str:
     """The confirmation of a cancel or modify: the order it acts on and what changes."""
+    if isinstance(draft, OverseasChangeDraft):
+        return overseas_change_text(turn, draft)
     intent, order, locale = draft.intent, draft.order, turn.locale
     quantity = _shares(locale, draft.quantity)
     if draft.whole:
@@ -67,6 +103,31 @@ def change_text(turn: Turn, draft: ChangeDraft) -> str:
         lines.append(turn.t("trading.line_quantity", qty=quantity))
     else:
         lines.append(turn.t("trading.line_price_limit", price=_price(locale, order.price)))
+        lines.append(turn.t("trading.line_cancel_quantity", qty=quantity))
+    return "\n".join([*lines, *_validity(turn, intent, f"trading.{intent.kind}_hint")])
+
+
+def overseas_change_text(turn: Turn, draft: OverseasChangeDraft) -> str:
+    """The confirmation of cancelling or changing an order abroad."""
+    intent, order, locale, security = draft.intent, draft.order, turn.locale, draft.security
+    market = security.exchange
+    assert market is not None
+    quantity = _shares(locale, draft.quantity)
+    if draft.whole:
+        quantity = turn.t("trading.line_whole", qty=quantity)
+    lines = [
+        turn.t(f"trading.title_{intent.kind}", badge=badge(locale, intent.environment)),
+        turn.t("trading.line_order_no", order_no=order.order_no),
+        turn.t("trading.line_stock", name=security.label, code=security.shown_code)
+        + f" · {_side(locale, order.side)}",
+    ]
+    if intent.kind == MODIFY:
+        assert intent.unit_price is not None
+        lines.append(turn.t("trading.line_price_change", old=_money(market, order.price),
+                            new=_money(market, intent.unit_price)))  # fmt: skip
+        lines.append(turn.t("trading.line_quantity", qty=quantity))
+    else:
+        lines.append(turn.t("trading.line_price_limit", price=_money(market, order.price)))
         lines.append(turn.t("trading.line_cancel_quantity", qty=quantity))
     return "\n".join([*lines, *_validity(turn, intent, f"trading.{intent.kind}_hint")])
 
@@ -97,15 +158,20 @@ async def summary(core: Core, locale: str, intent: Intent) -> Markup:
     assert intent.environment is not None
     env_badge = badge(locale, intent.environment)
     side = _side(locale, intent.side)
+    abroad = overseas_key(intent.code)
+    if abroad is not None and abroad.exchange is not None:
+        price = _money(abroad.exchange, intent.unit_price) if intent.unit_price else ""
+        where = _exchange(locale, abroad.exchange)
+    else:
+        price, where = _price(locale, intent.price), venue_label(locale, intent.venue or Venue.KRX)
     if intent.kind == ORDER:
         return render(
             locale, "trading.summary_order", badge=env_badge, side=side, name=name,
-            qty=_shares(locale, intent.quantity or 0), price=_price(locale, intent.price),
-            venue=venue_label(locale, intent.venue or Venue.KRX),
+            qty=_shares(locale, intent.quantity or 0), price=price, venue=where,
         )  # fmt: skip
     return render(
         locale, f"trading.summary_{intent.kind}", badge=env_badge, side=side, name=name,
-        order_no=intent.target_order_no, price=_price(locale, intent.price),
+        order_no=intent.target_order_no, price=price,
     )  # fmt: skip
 
 
@@ -144,9 +210,32 @@ def order_line(locale: str, line: OrderLine) -> str:
     return render(locale, "trading.orders_line", **common)
 
 
+def overseas_order_line(locale: str, record: OverseasOrderRecord) -> str:
+    """One line of /orders for an order abroad, with its local date."""
+    market = record.exchange
+    price = _money(market, record.price) if market is not None else str(record.price)
+    return render(
+        locale, "trading.orders_line_overseas", order_no=record.order_no,
+        side=_side(locale, record.side), name=record.name or record.symbol,
+        qty=_shares(locale, record.quantity), price=price,
+        filled=number(record.filled_quantity), total=number(record.quantity),
+        state=render(locale, f"trading.state_{record.state.value}"),
+        day=record.local_date.strftime("%m-%d") if record.local_date else "",
+    )  # fmt: skip
+
+
 async def _name(core: Core, code: str) -> str:
     name = await core.securities.name(code)
-    return f"{name}({code})" if name else code
+    shown = code.replace(".", ":", 1) if overseas_key(code) else code
+    return f"{name}({shown})" if name else shown
+
+
+def _exchange(locale: str, market: Exchange) -> str:
+    return market.name if locale == "ko" else market.english
+
+
+def _money(market: Exchange, value: Decimal) -> str:
+    return money(value, market.currency, market.currency_symbol)
 
 
 def _side(locale: str, side: Side | None) -> Markup:

@@ -135,7 +135,10 @@ class Securities:
         return Security(key.strip().upper(), await self.name(key))
 
     async def name(self, code: str) -> str | None:
-        """The stock's name, or None; never fails (names are a nicety)."""
+        """The stock's name (by code or key), or None; never fails (names are a nicety)."""
+        abroad = overseas_key(code)
+        if abroad is not None:
+            return (await self._named(abroad)).name
         directory = await self._directory()
         symbol = directory.by_code(code) if directory is not None else None
         return symbol.name if symbol is not None else None
@@ -151,6 +154,15 @@ class Securities:
         except Exception as error:  # names are optional; codes always work
             logger.warning("symbol directory unavailable (%s)", type(error).__name__)
             return None
+
+    async def lot(self, security: Security) -> int:
+        """How many shares an order abroad must be a multiple of (the master file's lot; 1 for
+        a KRX stock, or when the file is not at hand: KIS then refuses a wrong one itself)."""
+        if security.exchange is None:
+            return 1
+        directory = await self._overseas_directory()
+        listing = directory.listing(security.exchange, security.code) if directory else None
+        return listing.buy_lot if listing is not None else 1
 
     async def _overseas_directory(self) -> OverseasDirectory | None:
         if self._overseas is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from kisbot.confirmations import Intent
 from kisbot.kis import BuyingPower, Environment, OpenOrder, OrderRecord, Quote, Side, Venue
+from kisbot.kis.overseas import OverseasOrderRecord, OverseasQuote
 from kisbot.orders.venues import VenueReason
-from kisbot.securities import Choices
+from kisbot.securities import Choices, Security
 
 ORDER, CANCEL, MODIFY = "order", "cancel", "modify"
 KINDS = (ORDER, CANCEL, MODIFY)
@@ -59,13 +61,32 @@ class OrderDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class OverseasOrderDraft:
+    """A pending buy or sell of a stock listed abroad: always a limit, in its currency."""
+
+    intent: Intent
+    security: Security
+    quote: OverseasQuote
+    amount: Decimal  # quantity x limit, in the stock's currency
+    krw_rate: Decimal | None  # KIS's won per unit (real keys)
+    is_open: bool  # whether the exchange's regular session runs now (else the order waits)
+
+    @property
+    def krw_amount(self) -> Decimal | None:
+        """The amount in won at KIS's rate, whole won; None without a rate."""
+        if self.krw_rate is None:
+            return None
+        return (self.amount * self.krw_rate).quantize(Decimal(1))
+
+
+@dataclass(frozen=True, slots=True)
 class OrderChoices:
     """`/buy NAME QTY [PRICE]` where NAME fits several stocks: pick one, then the same order."""
 
     choices: Choices
     side: Side
     quantity: int
-    price: int | None
+    price: Decimal | None  # as typed: won for a KRX stock, the currency's units abroad
     venue: Venue | None = None  # as typed; None: chosen when the stock is picked
 
 
@@ -77,6 +98,17 @@ class ChangeDraft:
     order: OpenOrder
     quantity: int  # shares it acts on
     whole: bool  # the whole open remainder
+
+
+@dataclass(frozen=True, slots=True)
+class OverseasChangeDraft:
+    """A pending cancel or modify of an open order abroad."""
+
+    intent: Intent
+    order: OverseasOrderRecord
+    security: Security
+    quantity: int  # shares it acts on
+    whole: bool
 
 
 class LineKind(StrEnum):
@@ -122,6 +154,7 @@ class TodaysOrders:
     lines: list[OrderLine]
     settled: list[Settled]  # settled while reading the list
     unsettled: list[Intent]  # still unknown: being checked
+    overseas: tuple[OverseasOrderRecord, ...] = ()  # abroad, today's and yesterday's local days
 
     @property
     def open_order_numbers(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from kisbot.problems import Problem
 
@@ -28,6 +29,35 @@ def parse_price(text: str) -> int | None:
     if number is None or not 1 <= number <= MAX_PRICE:
         raise Problem("trading.bad_price", text=text)
     return number
+
+
+_LIMIT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]{1,4})?")
+_CURRENCY_MARKS = ("HK$", "US$", "$", "¥", "₫", "￥")
+
+
+def parse_limit(text: str) -> Decimal | None:
+    """A limit price that may have decimals (`190.50`, `$190.50`, `72,000원`), exact; None for
+    시장가/market. A KRX order takes it in whole won, an overseas one in its currency."""
+    word = text.strip()
+    if word.lower() in _MARKET_WORDS:
+        return None
+    word = word.removesuffix("원")
+    for mark in _CURRENCY_MARKS:
+        word = word.removeprefix(mark)
+    found = _LIMIT.fullmatch(word.strip())
+    value = Decimal(found.group(0).replace(",", "")) if found else None
+    if value is None or not 0 < value <= MAX_PRICE:
+        raise Problem("trading.bad_price", text=text)
+    return value
+
+
+def whole_won(limit: Decimal | int | None, text: str) -> int | None:
+    """A KRX limit in whole won (Problem trading.bad_price for a fraction)."""
+    if limit is None:
+        return None
+    if limit != int(limit):
+        raise Problem("trading.bad_price", text=text)
+    return int(limit)
 
 
 def parse_order_no(text: str) -> str:

@@ -4,24 +4,29 @@ An intent is `unknown` when its order went out and the answer was lost (a timeou
 connection), or when the process died between the claim and recording the answer (cut off). It
 is matched to today's orders by code, side, quantity (price for a modify) and time; an order
 found is recorded as submitted with its number, one not found after a grace period as not
-placed.
+placed. An order abroad is matched the same way against the overseas order list.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from kisbot.accounts import Accounts
 from kisbot.clock import KST, Clock
 from kisbot.confirmations import Confirmations, Intent, IntentState
-from kisbot.kis import KisError, OrderRecord
+from kisbot.kis import KisError, OrderRecord, OrderState
+from kisbot.kis.overseas import OverseasOrderRecord
 from kisbot.orders.models import CANCEL, KINDS, ORDER, Settled
 from kisbot.orders.parsing import same_order_no
+from kisbot.securities import Security, overseas_key
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R", OrderRecord, OverseasOrderRecord)
 
 RECONCILE_GRACE = timedelta(seconds=90)  # an order KIS took shows up in its list well before
 # A submission still unrecorded this long after its claim was cut off by a dying process: a live
@@ -68,10 +73,15 @@ class Reconciler:
                 if client is None:
                     continue
                 records = await client.todays_orders()
+                abroad = (
+                    await client.overseas.recent_orders()
+                    if any(overseas_key(i.code) for i in group)
+                    else []
+                )
             except KisError as error:
                 logger.warning("user=%s reconcile postponed: %s", owner, type(error).__name__)
                 continue
-            settled += await self.settle(owner, group, records)
+            settled += await self.settle(owner, group, records, abroad)
         return settled
 
     async def recover_cut_off(self) -> int:
@@ -83,14 +93,24 @@ class Reconciler:
         return moved
 
     async def settle(
-        self, user_id: int, intents: Sequence[Intent], records: Sequence[OrderRecord]
+        self,
+        user_id: int,
+        intents: Sequence[Intent],
+        records: Sequence[OrderRecord],
+        abroad: Sequence[OverseasOrderRecord] = (),
     ) -> list[Settled]:
-        """Record what `records` (today's orders) say about these unknown intents."""
+        """Record what `records` (today's orders) and `abroad` (the overseas ones) say about
+        these unknown intents."""
         taken = await self._confirmations.order_numbers(user_id)
         now = self._clock.now()
         settled: list[Settled] = []
         for intent in sorted(intents, key=lambda i: i.claimed_at or now):
-            record = self._match(intent, records, taken)
+            security = overseas_key(intent.code)
+            record: OrderRecord | OverseasOrderRecord | None
+            if security is None:
+                record = self._match(intent, records, taken, _same_action)
+            else:
+                record = self._match(intent, abroad, taken, _same_overseas_action(security))
             if record is not None:
                 taken.add(record.order_no.lstrip("0"))
                 if await self._confirmations.record(
@@ -107,8 +127,12 @@ class Reconciler:
         return settled
 
     def _match(
-        self, intent: Intent, records: Sequence[OrderRecord], taken: set[str]
-    ) -> OrderRecord | None:
+        self,
+        intent: Intent,
+        records: Sequence[R],
+        taken: set[str],
+        same: Callable[[Intent, R], bool],
+    ) -> R | None:
         claimed = intent.claimed_at or self._clock.now()
         earliest = claimed.replace(microsecond=0) - _CLOCK_SLACK
         latest = claimed + self._submit_timeout + _LATE_SLACK
@@ -120,7 +144,7 @@ class Reconciler:
             at = record.ordered_at
             if at is None or not earliest <= at <= latest:
                 continue
-            if record.order_no.lstrip("0") in taken or not _same_action(intent, record):
+            if record.order_no.lstrip("0") in taken or not same(intent, record):
                 continue
             return record
         return None
@@ -131,6 +155,23 @@ class Reconciler:
         claimed = intent.claimed_at or now
         day_passed = claimed.astimezone(KST).date() != now.astimezone(KST).date()
         return day_passed or now - claimed >= RECONCILE_GRACE
+
+
+def _same_overseas_action(security: Security) -> Callable[[Intent, OverseasOrderRecord], bool]:
+    def same(intent: Intent, record: OverseasOrderRecord) -> bool:
+        if record.symbol != security.code or record.exchange != security.exchange:
+            return False
+        if record.side is not intent.side:
+            return False
+        if intent.kind == ORDER:
+            return not record.original_order_no and record.quantity == intent.quantity
+        if not same_order_no(record.original_order_no or "x", intent.target_order_no):
+            return False
+        if intent.kind == CANCEL:
+            return record.state is OrderState.CANCELLED
+        return record.price == intent.unit_price
+
+    return same
 
 
 def _same_action(intent: Intent, record: OrderRecord) -> bool:

@@ -8,12 +8,17 @@ exactly once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 
 from kisbot.accounts import Accounts
+from kisbot.clock import Clock
 from kisbot.confirmations import Confirmations, Executed, Intent, IntentState
 from kisbot.kis import (
     KisClient,
+    KisError,
     OpenOrder,
     OrderRecord,
     PriceFeed,
@@ -23,6 +28,7 @@ from kisbot.kis import (
     Venue,
     nearest_valid_prices,
 )
+from kisbot.kis.overseas import OverseasOrderRecord
 from kisbot.market_hours import KrxCalendar
 from kisbot.orders.lines import order_lines
 from kisbot.orders.models import (
@@ -33,20 +39,27 @@ from kisbot.orders.models import (
     ChangeDraft,
     OrderChoices,
     OrderDraft,
+    OverseasChangeDraft,
+    OverseasOrderDraft,
     Settled,
     TodaysOrders,
 )
 from kisbot.orders.parsing import (
+    parse_limit,
     parse_order_no,
-    parse_price,
     parse_quantity,
     same_order_no,
+    whole_won,
 )
 from kisbot.orders.reconcile import Reconciler
-from kisbot.orders.submit import find_open_order, submit
+from kisbot.orders.submit import find_open_order, find_overseas_order, submit
 from kisbot.orders.venues import choose_venue, split_venue
+from kisbot.overseas_hours import OverseasHours
 from kisbot.problems import Problem
-from kisbot.securities import Choices, Securities, require_krx
+from kisbot.securities import Choices, Securities, Security, overseas_key
+
+_QUOTE_PLACES = {"JPY": 1, "VND": 0}  # decimals of an order price by currency (others: 2)
+ABROAD_LOOKBACK = timedelta(days=3)  # a US order stays listed for two local days
 
 
 class Orders:
@@ -59,12 +72,16 @@ class Orders:
         confirmations: Confirmations,
         reconciler: Reconciler,
         calendar: KrxCalendar,
+        clock: Clock,
+        overseas_hours: OverseasHours | None = None,
     ) -> None:
         self._accounts = accounts
         self._securities = securities
         self._confirmations = confirmations
         self._reconciler = reconciler
         self._calendar = calendar
+        self._clock = clock
+        self._overseas_hours = overseas_hours
         for kind in KINDS:
             confirmations.register(kind, self._submit)
 
@@ -88,7 +105,7 @@ class Orders:
         for stock_words, quantity_text, price_text in readings:
             try:
                 quantity = parse_quantity(quantity_text)
-                price = parse_price(price_text) if price_text is not None else None
+                price = parse_limit(price_text) if price_text is not None else None
                 found = await self._securities.resolve(" ".join(stock_words))
             except Problem as problem:
                 first = first or problem
@@ -108,13 +125,18 @@ class Orders:
         side: Side,
         code: str,
         quantity: int,
-        price: int | None,
+        price: Decimal | int | None,
         name: str | None = None,
         venue: Venue | None = None,
-    ) -> OrderDraft:
+    ) -> OrderDraft | OverseasOrderDraft:
         """Choose the venue, check the order against a fresh quote of it, then create the
-        pending intent."""
-        code = require_krx(code)
+        pending intent (abroad: see `_draft_overseas`)."""
+        abroad = overseas_key(code)
+        if abroad is not None:
+            if venue is not None:
+                raise Problem("trading.overseas_venue", venue=venue.value.lower())
+            return await self._draft_overseas(user_id, chat_id, side, abroad, quantity, price)
+        price = whole_won(price, str(price))
         client = await self._accounts.client(user_id)
         choice = choose_venue(self._calendar, client.environment, venue, market=price is None)
         feed = PriceFeed.NXT if choice.venue is Venue.NXT else PriceFeed.KRX
@@ -131,6 +153,45 @@ class Orders:
         name = quote.name or name or await self._securities.name(code)
         return OrderDraft(intent, name, quote, amount, power, choice.reason)
 
+    async def _draft_overseas(
+        self,
+        user_id: int,
+        chat_id: int,
+        side: Side,
+        found: Security,
+        quantity: int,
+        price: Decimal | int | None,
+    ) -> OverseasOrderDraft:
+        """A limit order abroad, checked against a fresh quote: KIS has no market order there,
+        so none is drafted; the price must fit the exchange's decimals, the quantity its lot."""
+        security = await self._securities.security(found.key)
+        market = security.exchange
+        assert market is not None
+        client = await self._accounts.client(user_id)
+        quote = await client.overseas.quote(market, security.code)
+        if quote is None:
+            raise Problem("quotes.overseas_unknown", code=security.shown_code)
+        if price is None:
+            raise Problem(
+                "trading.overseas_market", code=security.shown_code,
+                example=f"/{side.value} {security.shown_code} {quantity} {plain(quote.price)}",
+            )  # fmt: skip
+        limit = Decimal(price)
+        _check_overseas_price(security, limit)
+        lot = await self._securities.lot(security)
+        if quantity % lot:
+            raise Problem("trading.overseas_lot", code=security.shown_code, lot=f"{lot:,}")
+        rate: Decimal | None = None
+        with contextlib.suppress(KisError):  # the won estimate is a nicety (none on mock)
+            rate = await client.overseas.krw_rate(market, security.code)
+        intent = await self._confirmations.create(
+            user_id, chat_id, ORDER, environment=client.environment.value, side=side.value,
+            code=security.key, quantity=quantity, unit_price=limit, order_type="limit",
+        )  # fmt: skip
+        hours = self._overseas_hours
+        trading = hours.is_open(market) if hours is not None else False
+        return OverseasOrderDraft(intent, security, quote, limit * quantity, rate, trading)
+
     async def draft_cancel(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
         """`/cancel ORDER_NO [QTY]`: a pending cancel of the open remainder (or QTY of it)."""
         if not 1 <= len(words) <= 2:
@@ -141,9 +202,13 @@ class Orders:
 
     async def draft_cancel_of(
         self, user_id: int, chat_id: int, order_no: str, quantity: int | None = None
-    ) -> ChangeDraft:
+    ) -> ChangeDraft | OverseasChangeDraft:
         """A pending cancel of this order's open remainder (or `quantity` of it)."""
         client, order = await self._open_order(user_id, order_no)
+        if isinstance(order, OverseasOrderRecord):
+            return await self._draft_overseas_change(
+                user_id, chat_id, client, order, CANCEL, quantity=quantity
+            )
         if quantity is not None and quantity > order.cancellable_quantity:
             raise Problem(
                 "trading.cancel_too_many", order_no=order.order_no,
@@ -158,15 +223,23 @@ class Orders:
         acted = order.cancellable_quantity if whole else quantity or 0
         return ChangeDraft(intent, order, acted, whole)
 
-    async def draft_modify(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
+    async def draft_modify(
+        self, user_id: int, chat_id: int, words: Sequence[str]
+    ) -> ChangeDraft | OverseasChangeDraft:
         """`/modify ORDER_NO PRICE`: a pending 정정 of an open limit order's price."""
         if len(words) != 2:
             raise Problem("trading.usage_modify")
         order_no = parse_order_no(words[0])
-        price = parse_price(words[1])
-        if price is None:
+        limit = parse_limit(words[1])
+        if limit is None:
             raise Problem("trading.usage_modify")
         client, order = await self._open_order(user_id, order_no)
+        if isinstance(order, OverseasOrderRecord):
+            return await self._draft_overseas_change(
+                user_id, chat_id, client, order, MODIFY, price=limit
+            )
+        price = whole_won(limit, words[1])
+        assert price is not None
         if order.price <= 0:
             raise Problem("trading.modify_market", order_no=order.order_no)
         if price == order.price:
@@ -185,15 +258,22 @@ class Orders:
         """Today's orders of the active account, after settling what can be settled."""
         client = await self._accounts.client(user_id)
         records = await client.todays_orders()
+        abroad = (
+            tuple(await client.overseas.recent_orders())
+            if await self._trades_abroad(user_id)
+            else ()
+        )
         unknown = [
             i
             for i in await self._reconciler.unknown(user_id)
             if i.environment is client.environment
         ]
-        settled = await self._reconciler.settle(user_id, unknown, records) if unknown else []
+        settled = (
+            await self._reconciler.settle(user_id, unknown, records, abroad) if unknown else []
+        )
         settled_ids = {s.intent.id for s in settled}
         left = [i for i in unknown if i.id not in settled_ids]
-        return TodaysOrders(client.environment, order_lines(records), settled, left)
+        return TodaysOrders(client.environment, order_lines(records), settled, left, abroad)
 
     # -- settling lost answers --------------------------------------------------------------
 
@@ -218,15 +298,91 @@ class Orders:
             client = None
         return await submit(client, intent)
 
-    async def _open_order(self, user_id: int, order_no: str) -> tuple[KisClient, OpenOrder]:
+    async def _open_order(
+        self, user_id: int, order_no: str
+    ) -> tuple[KisClient, OpenOrder | OverseasOrderRecord]:
+        """The open order with this number: KRX's first, then abroad (when the user has placed
+        orders abroad lately: it costs a call)."""
         client = await self._accounts.client(user_id)
         order = find_open_order(await client.open_orders(), order_no)
         if order is not None:
             return client, order
         record = _find_record(await client.todays_orders(), order_no)
+        if record is None and await self._trades_abroad(user_id):
+            abroad = find_overseas_order(await client.overseas.recent_orders(), order_no)
+            if abroad is not None and abroad.remaining_quantity > 0:
+                return client, abroad
+            if abroad is not None:
+                raise Problem(f"trading.not_open_{abroad.state.value}", order_no=abroad.order_no)
         if record is None:
             raise Problem("trading.order_not_found", order_no=order_no)
         raise Problem(f"trading.not_open_{record.state.value}", order_no=record.order_no)
+
+    async def _trades_abroad(self, user_id: int) -> bool:
+        """Whether the user sent an order abroad in the last few days (so /orders, /cancel and
+        /modify also read the overseas order list)."""
+        since = self._clock.now() - ABROAD_LOOKBACK
+        intents = await self._confirmations.submitted_since((ORDER,), since, user_id=user_id)
+        unknown = await self._reconciler.unknown(user_id)
+        return any(overseas_key(i.code) is not None for i in [*intents, *unknown])
+
+    async def _draft_overseas_change(
+        self,
+        user_id: int,
+        chat_id: int,
+        client: KisClient,
+        order: OverseasOrderRecord,
+        kind: str,
+        *,
+        quantity: int | None = None,
+        price: Decimal | None = None,
+    ) -> OverseasChangeDraft:
+        market = order.exchange
+        if market is None or not market.is_us:
+            # KIS's revise/cancel TR IDs for the other exchanges disagree between its own
+            # samples (kis-api §13.5): kisbot does not guess.
+            raise Problem("trading.overseas_change_us_only", order_no=order.order_no)
+        security = await self._securities.security(overseas_security(order).key)
+        if quantity is not None and quantity > order.remaining_quantity:
+            raise Problem(
+                "trading.cancel_too_many", order_no=order.order_no,
+                open=f"{order.remaining_quantity:,}", asked=f"{quantity:,}",
+            )  # fmt: skip
+        if price is not None:
+            if price == order.price:
+                raise Problem("trading.modify_same", order_no=order.order_no, price=plain(price))
+            _check_overseas_price(security, price)
+        whole = quantity is None or quantity == order.remaining_quantity
+        intent = await self._confirmations.create(
+            user_id, chat_id, kind, environment=client.environment.value,
+            side=order.side.value if order.side else None, code=security.key,
+            quantity=None if whole else quantity, unit_price=price,
+            target_order_no=order.order_no,
+        )  # fmt: skip
+        acted = order.remaining_quantity if whole else quantity or 0
+        return OverseasChangeDraft(intent, order, security, acted, whole)
+
+
+def overseas_security(record: OverseasOrderRecord) -> Security:
+    """The security an overseas order line is about (unnamed)."""
+    return Security(record.symbol, None, record.exchange)
+
+
+def _check_overseas_price(security: Security, price: Decimal) -> None:
+    """US prices go in cents from $1 up and to four decimals below (market convention; KIS's
+    own rule UNCONFIRMED); other exchanges in the decimals they quote."""
+    market = security.exchange
+    assert market is not None
+    places = (2 if price >= 1 else 4) if market.is_us else _QUOTE_PLACES.get(market.currency, 2)
+    if price != price.quantize(Decimal(1).scaleb(-places)):
+        raise Problem("trading.overseas_tick", price=plain(price), places=places)
+
+
+def plain(value: Decimal) -> str:
+    """A price as a user types it back: 190.5 -> 190.50, 3220.0 -> 3220 (never exponents)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{value:.{places}f}"
 
 
 def _check_price(quote: Quote, price: int) -> None:

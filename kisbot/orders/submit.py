@@ -20,8 +20,10 @@ from kisbot.kis import (
     OrderReceipt,
     Venue,
 )
+from kisbot.kis.overseas import OverseasOrderRecord
 from kisbot.orders.models import MODIFY, ORDER, Submission, SubmitOutcome
 from kisbot.orders.parsing import same_order_no
+from kisbot.securities import Security, overseas_key
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ def find_open_order(orders: Sequence[OpenOrder], order_no: str) -> OpenOrder | N
 
 
 async def _send(client: KisClient, intent: Intent) -> OrderReceipt:
+    abroad = overseas_key(intent.code)
+    if abroad is not None:
+        return await _send_overseas(client, intent, abroad)
     if intent.kind == ORDER:
         assert intent.side is not None and intent.quantity is not None
         return await client.place_order(
@@ -73,6 +78,35 @@ async def _send(client: KisClient, intent: Intent) -> OrderReceipt:
     return await client.cancel_order(
         order.order_no, order.org_no, intent.quantity if partial else None, order.venue
     )
+
+
+async def _send_overseas(client: KisClient, intent: Intent, security: Security) -> OrderReceipt:
+    market = security.exchange
+    assert market is not None and intent.side is not None
+    if intent.kind == ORDER:
+        assert intent.quantity is not None and intent.unit_price is not None
+        return await client.overseas.place_order(
+            market, intent.side, security.code, intent.quantity, intent.unit_price
+        )
+    # Re-read the order: its open remainder as it is now.
+    order = find_overseas_order(await client.overseas.recent_orders(), intent.target_order_no)
+    if order is None or order.remaining_quantity <= 0:
+        raise _NoLongerOpen
+    if intent.kind == MODIFY:
+        assert intent.unit_price is not None
+        return await client.overseas.modify_order(
+            market, security.code, order.order_no, order.remaining_quantity, intent.unit_price
+        )
+    partial = intent.quantity is not None and intent.quantity < order.remaining_quantity
+    quantity = intent.quantity if partial and intent.quantity else order.remaining_quantity
+    return await client.overseas.cancel_order(market, security.code, order.order_no, quantity)
+
+
+def find_overseas_order(
+    orders: Sequence[OverseasOrderRecord], order_no: str
+) -> OverseasOrderRecord | None:
+    """The overseas order with this number (leading zeros or not), if any."""
+    return next((o for o in orders if same_order_no(o.order_no, order_no)), None)
 
 
 def _done(
