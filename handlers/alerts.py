@@ -12,11 +12,12 @@ import handlers.texts.alerts  # noqa: F401  (registers the texts)
 from handlers.callbacks import AlertPick, AlertPrice, AlertRemove
 from handlers.choices import show_choices, show_picked
 from handlers.common import Buttons, Turn
-from handlers.format import arrow, escape, feed_label, kst_time, percent, won
+from handlers.format import arrow, escape, feed_label, kst_time, percent, price_of
 from handlers.i18n import Markup, render
 from kisbot.alerts.messages import FiredAlert
 from kisbot.alerts.rules import AlertKind
 from kisbot.alerts.service import AlertChoices, AlertState, AlertView, CreatedAlert
+from kisbot.securities import overseas_key, shown_code
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +91,10 @@ def created_text(turn: Turn, created: CreatedAlert) -> Markup:
         "alerts.created",
         number=view.number,
         name=view.name or view.code,
-        code=view.code,
-        condition=condition_text(turn.locale, view.kind, view.threshold),
+        code=shown_code(view.code),
+        condition=condition_text(turn.locale, view.kind, view.threshold, view.code),
         repeat=turn.t("alerts.repeat_suffix") if view.repeat else "",
-        price=won(quote.price, turn.locale),
+        price=price_of(turn.locale, view.code, quote.price),
         change=Markup(f"{arrow(quote.change)} {percent(quote.change_rate)}"),
     )
     if created.holds_now:
@@ -102,8 +103,9 @@ def created_text(turn: Turn, created: CreatedAlert) -> Markup:
 
 
 def _list_line(turn: Turn, item: AlertView) -> str:
-    name = Markup(f"<b>{escape(item.name)}</b> ({item.code})") if item.name else Markup(item.code)
-    condition = condition_text(turn.locale, item.kind, item.threshold)
+    code = shown_code(item.code)
+    name = Markup(f"<b>{escape(item.name)}</b> ({code})") if item.name else Markup(code)
+    condition = condition_text(turn.locale, item.kind, item.threshold, item.code)
     repeat = turn.t("alerts.repeat_suffix") if item.repeat else ""
     return f"#{item.number} {name} {condition}{repeat} · {_state_text(turn, item)}"
 
@@ -114,14 +116,26 @@ def _state_text(turn: Turn, item: AlertView) -> Markup:
     return turn.t(f"alerts.state_{item.state.value}")
 
 
-def condition_text(locale: str, kind: str, threshold: Decimal) -> Markup:
-    """'72,000원 이상', '+5.00% from the previous close', in the user's language."""
+def condition_text(locale: str, kind: str, threshold: Decimal, code: str) -> Markup:
+    """'72,000원 이상', '$200.00 이상', '+5.00% from the previous close', in the user's
+    language and the stock's currency."""
     if kind == AlertKind.PERCENT:
         return render(locale, "alerts.percent", percent=percent(threshold))
-    return render(locale, f"alerts.{kind}", price=won(threshold, locale))
+    return render(locale, f"alerts.{kind}", price=price_of(locale, code, threshold))
 
 
 # -- the round: check, then deliver -------------------------------------------------------
+
+
+def _source(locale: str, fired: FiredAlert) -> str:
+    """Whose price the alert saw: KRX, NXT, 통합, or the exchange abroad."""
+    if fired.feed is not None:
+        return feed_label(locale, fired.feed)
+    security = overseas_key(fired.code)
+    market = security.exchange if security is not None else None
+    if market is None:
+        return ""
+    return market.name if locale == "ko" else market.english
 
 
 def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
@@ -130,12 +144,12 @@ def fired_text(locale: str, fired: FiredAlert) -> tuple[Markup, Buttons]:
         locale,
         "alerts.fired",
         name=fired.name or fired.code,
-        code=fired.code,
-        price=won(fired.price, locale),
-        feed=feed_label(locale, fired.feed),
+        code=shown_code(fired.code),
+        price=price_of(locale, fired.code, fired.price),
+        feed=_source(locale, fired),
         arrow=arrow(fired.price - fired.prev_close),
         change=percent(fired.change_rate),
-        condition=condition_text(locale, fired.kind, fired.threshold),
+        condition=condition_text(locale, fired.kind, fired.threshold, fired.code),
         number=fired.number,
         repeat=render(locale, "alerts.repeat_suffix") if fired.repeat else "",
         time=kst_time(fired.fired_at, with_date=True),

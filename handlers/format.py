@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from handlers.i18n import Markup, render
 from kisbot.clock import KST
 from kisbot.kis import Environment, PriceFeed, Venue
+from kisbot.securities import overseas_key
 
 TELEGRAM_TEXT_LIMIT = 4096
 _SAFE_LIMIT = 4000  # room for the tags a split must close and reopen
@@ -35,6 +36,15 @@ def money(value: Decimal, currency: str, symbol: str) -> str:
         places = min(max(places, -exponent), 4)
     sign = "-" if value < 0 else ""
     return f"{sign}{symbol}{abs(value):,.{places}f}"
+
+
+def price_of(locale: str, code: str, value: int | Decimal) -> str:
+    """A price of the stock with this key: won for a KRX stock, its currency abroad."""
+    security = overseas_key(code)
+    if security is None or security.exchange is None:
+        return won(value, locale)
+    market = security.exchange
+    return money(Decimal(value), market.currency, market.currency_symbol)
 
 
 def won(value: int | Decimal, locale: str = "ko") -> str:

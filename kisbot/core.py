@@ -88,6 +88,7 @@ def build_core(services: Services) -> Core:
         clock,
         market_hours_only=settings.market_hours_only,
         owners=owners,
+        overseas_hours=services.overseas_hours,
     )
     doorbell = Doorbell()
     notices = Notices(

@@ -80,13 +80,10 @@ def overseas_key(text: str) -> Security | None:
     return None
 
 
-def require_krx(key: str) -> str:
-    """The key of a KRX stock, unchanged; Problem securities.overseas_quotes_only for one listed
-    abroad (orders and alerts on those are not built yet)."""
-    abroad = overseas_key(key)
-    if abroad is not None:
-        raise Problem("securities.overseas_quotes_only", code=abroad.shown_code)
-    return key
+def shown_code(key: str) -> str:
+    """How a reply writes a security key: `005930`, or `NAS:AAPL` abroad."""
+    security = overseas_key(key)
+    return security.shown_code if security is not None else key
 
 
 def is_security_key(text: str) -> bool:

@@ -14,8 +14,6 @@ register(
             "did_you_mean": "<code>{query}</code>과(와) 정확히 맞는 종목이 없습니다. "
             "이 종목을 찾으셨나요?",
             "picked": "선택: <b>{name}</b> <code>{code}</code>",
-            "overseas_quotes_only": "<code>{code}</code>은(는) 해외주식입니다. 해외주식 알림은 "
-            "아직 준비 중입니다 (시세 /price, /daily 와 주문 /buy, /sell 은 됩니다).",
         },
         "en": {
             "unknown_name": "No stock matches <code>{query}</code>.\n"
@@ -25,9 +23,6 @@ register(
             "choose": "Several stocks match <code>{query}</code>. Pick one:",
             "did_you_mean": "Nothing matches <code>{query}</code> exactly. Did you mean:",
             "picked": "Selected: <b>{name}</b> <code>{code}</code>",
-            "overseas_quotes_only": "<code>{code}</code> is listed abroad. Alerts on overseas "
-            "stocks are not available yet (prices with /price, /daily and orders with /buy, /sell "
-            "are).",
         },
     },
 )

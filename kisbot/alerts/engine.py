@@ -35,10 +35,12 @@ from kisbot.alerts.messages import FiredAlert
 from kisbot.clock import Clock
 from kisbot.kis import Environment, KisAuthError, KisError, PriceFeed, Priority, Quote
 from kisbot.kis.client import MULTI_QUOTE_MAX, KisClient
+from kisbot.kis.overseas import Exchange, OverseasQuote
 from kisbot.kis.realtime import Tick
 from kisbot.market_hours import KrxCalendar
+from kisbot.overseas_hours import OverseasHours
 from kisbot.owners import EveryKey, KeyOwners
-from kisbot.securities import Securities
+from kisbot.securities import Securities, overseas_key
 from kisbot.store.repos import AlertRepo
 from kisbot.store.repos.alerts import WatchedAlert
 
@@ -84,8 +86,10 @@ class AlertEngine:
         *,
         market_hours_only: bool = True,
         owners: KeyOwners | None = None,
+        overseas_hours: OverseasHours | None = None,
     ) -> None:
         self._repo = repo
+        self._overseas_hours = overseas_hours
         self._accounts = accounts
         self._securities = securities
         self._calendar = calendar
@@ -126,15 +130,22 @@ class AlertEngine:
             return report
 
     async def _tick(self) -> TickReport:
-        if self._market_hours_only and not self._calendar.any_trading(self._clock.now()):
+        krx_closed = self._market_hours_only and not self._calendar.any_trading(self._clock.now())
+        # While KRX is closed only alerts abroad can fire (New York trades at night, KST).
+        alerts = await self._repo.list_watched(abroad_only=krx_closed)
+        if krx_closed and not alerts:
             return TickReport(market_closed=True)
-        alerts = await self._repo.list_watched()
-        report = TickReport(alerts=len(alerts))
+        report = TickReport(alerts=len(alerts), market_closed=krx_closed)
         chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
-        self._index(alerts, chats)
+        abroad = [alert for alert in alerts if overseas_key(alert.code) is not None]
+        await self._tick_abroad(abroad, chats, report)
+        if krx_closed:
+            return report
+        domestic = [alert for alert in alerts if overseas_key(alert.code) is None]
+        self._index(domestic, chats)
         live, live_before = frozenset(self._live_codes()), self._live_at_last_round
         self._live_at_last_round = live
-        polled = [alert for alert in alerts if alert.code not in live & live_before]
+        polled = [alert for alert in domestic if alert.code not in live & live_before]
         if not polled:
             return report
         groups = await self._group(polled)
@@ -153,6 +164,50 @@ class AlertEngine:
                         alert, quote.price, prev_close, quote.name, report, group.feed
                     )
         return report
+
+    async def _tick_abroad(
+        self, alerts: list[WatchedAlert], chats: dict[int, int], report: TickReport
+    ) -> None:
+        """Alerts on stocks abroad: each read with its user's key while its exchange trades
+        (KIS's overseas quote, one call a stock and key), in the exchange's own hours."""
+        hours = self._overseas_hours
+        trading = [
+            alert
+            for alert in alerts
+            if not self._market_hours_only
+            or (hours is not None and hours.is_open(_exchange(alert.code), self._clock.now()))
+        ]
+        if not trading:
+            return
+        self._chats.update(chats)
+        clients = await self._accounts.active_clients(
+            (alert.user_id for alert in trading), keys=self._owners.owned_keys()
+        )
+        quotes: dict[tuple[KeyId, str], OverseasQuote | None] = {}
+        failed: set[KeyId] = set()
+        for alert in trading:
+            client = clients.get(alert.user_id)
+            if client is None or not self._owners.owns(client.credential):
+                continue  # no key, or another process polls this key
+            key = (client.credential.app_key, client.environment.value)
+            if key in failed or not self._keep_going():
+                continue
+            if (key, alert.code) not in quotes:
+                security = overseas_key(alert.code)
+                assert security is not None and security.exchange is not None
+                report.calls += 1
+                try:
+                    quotes[(key, alert.code)] = await client.overseas.quote(
+                        security.exchange, security.code, priority=Priority.BACKGROUND
+                    )
+                except KisError as error:
+                    if _log_failure(error):
+                        failed.add(key)
+                    continue
+            quote = quotes.get((key, alert.code))
+            if quote is not None:
+                await self._evaluate(alert, quote.price, quote.prev_close, None, report, None)
+        report.failed_keys += len(failed)
 
     # -- ticks from the WebSocket -----------------------------------------------------------
 
@@ -217,7 +272,9 @@ class AlertEngine:
     async def reload(self) -> None:
         """Reload the alerts ticks are checked against (an alert was added or removed)."""
         alerts = await self._repo.list_watched()
-        self._index(alerts, await self._repo.chat_ids(alert.user_id for alert in alerts))
+        chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
+        # Ticks stream KRX stocks only (no overseas subscriptions): abroad is left to rounds.
+        self._index([a for a in alerts if overseas_key(a.code) is None], chats)
 
     def _index(self, alerts: list[WatchedAlert], chats: dict[int, int]) -> None:
         by_code: dict[str, list[WatchedAlert]] = {}
@@ -331,11 +388,11 @@ class AlertEngine:
     async def _evaluate(
         self,
         alert: WatchedAlert,
-        price: int,
-        prev_close: int,
+        price: int | Decimal,
+        prev_close: int | Decimal,
         name: str | None,
         report: TickReport,
-        feed: PriceFeed,
+        feed: PriceFeed | None,  # None: a price abroad
     ) -> bool:
         """Fire or re-arm the alert if the price says so; True if its row was written to."""
         kind, threshold = alert.kind, alert.threshold
@@ -385,6 +442,12 @@ def _log_failure(error: KisError) -> bool:
         getattr(error, "msg_cd", ""),
     )
     return False
+
+
+def _exchange(code: str) -> Exchange:
+    security = overseas_key(code)
+    assert security is not None and security.exchange is not None
+    return security.exchange
 
 
 def _always() -> bool:

@@ -24,18 +24,18 @@ class FiredAlert:
     name: str | None
     kind: str
     threshold: Decimal
-    price: int
-    prev_close: int
+    price: int | Decimal  # won, or the currency's units for a stock abroad
+    prev_close: int | Decimal
     repeat: bool
     fired_at: datetime
-    feed: PriceFeed = PriceFeed.KRX  # whose price it saw: KRX, NXT or both combined
+    feed: PriceFeed | None = PriceFeed.KRX  # whose price it saw: KRX, NXT, combined; None abroad
 
     @property
     def change_rate(self) -> Decimal | None:
         """The move from the previous close in percent, or None without a previous close."""
         if self.prev_close <= 0:
             return None
-        return (Decimal(self.price - self.prev_close) * 100 / self.prev_close).quantize(
+        return (Decimal(self.price - self.prev_close) * 100 / Decimal(self.prev_close)).quantize(
             Decimal("0.01")
         )
 
@@ -48,11 +48,11 @@ class FiredAlert:
                 "name": self.name,
                 "kind": self.kind,
                 "threshold": str(self.threshold),
-                "price": self.price,
-                "prev_close": self.prev_close,
+                "price": str(self.price),  # exact: a price abroad has decimals
+                "prev_close": str(self.prev_close),
                 "repeat": self.repeat,
                 "fired_at": self.fired_at.isoformat(),
-                "feed": self.feed.value,
+                "feed": self.feed.value if self.feed is not None else None,
             },
             ensure_ascii=False,
         )
@@ -66,18 +66,29 @@ class FiredAlert:
             name=data.get("name"),
             kind=str(data["kind"]),
             threshold=Decimal(data["threshold"]),
-            price=int(data["price"]),
-            prev_close=int(data["prev_close"]),
+            price=_number(data["price"]),
+            prev_close=_number(data["prev_close"]),
             repeat=bool(data.get("repeat", False)),
             fired_at=datetime.fromisoformat(data["fired_at"]),
-            feed=PriceFeed(data.get("feed", PriceFeed.KRX.value)),  # older payloads: KRX
+            feed=_feed(data.get("feed", PriceFeed.KRX.value)),  # older payloads: KRX
         )
 
     def plain_text(self) -> str:
         """A language-neutral line kept beside the payload (logs, a last-resort fallback)."""
         condition = f"{self.threshold:+}%" if self.kind == "percent" else f"{self.threshold:,}"
         when = self.fired_at.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S KST")
+        source = self.feed.name if self.feed is not None else "abroad"
         return (
             f"#{self.number} {self.code} {self.kind} {condition}: {self.price:,} "
-            f"({self.feed.name}) at {when}"
+            f"({source}) at {when}"
         )
+
+
+def _number(value: object) -> int | Decimal:
+    """A price from the payload: whole won as int (older payloads held ints), else Decimal."""
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() and "." not in str(value) else number
+
+
+def _feed(value: object) -> PriceFeed | None:
+    return PriceFeed(value) if value is not None else None

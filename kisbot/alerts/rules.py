@@ -32,6 +32,9 @@ _PERCENT = re.compile(r"^([+-]?)(\d{1,3}(?:\.\d{1,2})?)%$")
 _GLUED = re.compile(r"^(>=|<=|>|<)(.+)$")
 
 
+Price = int | Decimal  # won for a KRX stock, the currency's units abroad
+
+
 class AlertKind(StrEnum):
     ABOVE = "above"
     BELOW = "below"
@@ -80,14 +83,18 @@ def parse_alert(args: Sequence[str]) -> AlertRequest:
 
 
 def parse_price(text: str) -> Decimal:
-    """A positive whole number of won ("72000", "72,000", "72000원")."""
+    """A positive price: won ("72000", "72,000", "72000원"), or up to four decimals for a stock
+    abroad ("190.50", "$190.50"); whether it fits the stock is checked once it is known."""
     cleaned = text.replace(",", "").removesuffix("원").strip()
-    if not cleaned.isdigit():
+    for mark in ("HK$", "US$", "$", "¥", "₫"):
+        cleaned = cleaned.removeprefix(mark)
+    whole, dot, fraction = cleaned.partition(".")
+    if not whole.isdigit() or (dot and not (fraction.isdigit() and len(fraction) <= 4)):
         raise Problem("alerts.bad_price", value=text)
-    price = int(cleaned)
+    price = Decimal(cleaned)
     if price <= 0 or price > MAX_PRICE:
         raise Problem("alerts.price_range", value=text, limit=MAX_PRICE)
-    return Decimal(price)
+    return price
 
 
 def parse_percent(text: str) -> Decimal:
@@ -146,7 +153,7 @@ def _looks_like_number(text: str) -> bool:
 # -- evaluation ---------------------------------------------------------------------------
 
 
-def target_price(kind: str, threshold: Decimal, prev_close: int) -> Decimal | None:
+def target_price(kind: str, threshold: Decimal, prev_close: Price) -> Decimal | None:
     """The price the alert fires at; None for a percent alert without a previous close."""
     if kind != AlertKind.PERCENT:
         return threshold
@@ -160,7 +167,7 @@ def is_upward(kind: str, threshold: Decimal) -> bool:
     return kind == AlertKind.ABOVE or (kind == AlertKind.PERCENT and threshold > 0)
 
 
-def condition_holds(kind: str, threshold: Decimal, price: int, prev_close: int) -> bool:
+def condition_holds(kind: str, threshold: Decimal, price: Price, prev_close: Price) -> bool:
     """Whether the price meets the alert's condition now."""
     target = target_price(kind, threshold, prev_close)
     if target is None or price <= 0:
@@ -168,7 +175,7 @@ def condition_holds(kind: str, threshold: Decimal, price: int, prev_close: int) 
     return price >= target if is_upward(kind, threshold) else price <= target
 
 
-def has_reset(kind: str, threshold: Decimal, price: int, prev_close: int) -> bool:
+def has_reset(kind: str, threshold: Decimal, price: Price, prev_close: Price) -> bool:
     """Whether the price has gone back past the target by the margin (a repeat may re-arm)."""
     target = target_price(kind, threshold, prev_close)
     if target is None or price <= 0:
@@ -185,7 +192,7 @@ def cooled_down(last_fired_at: datetime | None, cooldown_seconds: int, now: date
     return now - last_fired_at >= timedelta(seconds=cooldown_seconds)
 
 
-def distance(kind: str, threshold: Decimal, price: int, prev_close: int) -> Decimal | None:
+def distance(kind: str, threshold: Decimal, price: Price, prev_close: Price) -> Decimal | None:
     """How far the price is from firing the alert, as a fraction of the price (0 = there)."""
     target = target_price(kind, threshold, prev_close)
     if target is None or price <= 0:

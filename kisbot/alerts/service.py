@@ -23,8 +23,9 @@ from kisbot.alerts.engine import AlertEngine, TickReport
 from kisbot.alerts.rules import AlertKind, AlertRequest
 from kisbot.clock import KST, Clock
 from kisbot.kis import KisClient, PriceFeed, Quote
+from kisbot.kis.overseas import OverseasQuote
 from kisbot.problems import Problem
-from kisbot.securities import Choices, Securities, require_krx
+from kisbot.securities import Choices, Securities, Security, overseas_key
 from kisbot.store.models import Alert
 from kisbot.store.repos import AlertRepo, OutboxRepo
 
@@ -57,7 +58,7 @@ class CreatedAlert:
     """A new alert, the quote read when it was made, and whether it already holds."""
 
     alert: AlertView
-    quote: Quote
+    quote: Quote | OverseasQuote
     holds_now: bool
 
 
@@ -107,11 +108,15 @@ class Alerts:
     async def _create(
         self, user_id: int, client: KisClient, code: str, request: AlertRequest
     ) -> CreatedAlert:
-        code = require_krx(code)
         if len(await self._repo.list_for_user(user_id, include_repeating=True)) >= (
             MAX_ALERTS_PER_USER
         ):
             raise Problem("alerts.too_many", limit=MAX_ALERTS_PER_USER)
+        abroad = overseas_key(code)
+        if abroad is not None:
+            return await self._create_abroad(user_id, client, abroad, request)
+        if request.kind != AlertKind.PERCENT and request.threshold != int(request.threshold):
+            raise Problem("alerts.bad_price", value=str(request.threshold))  # won are whole
         # The price the alert's checks read now (KRX's when none moves), so "already holds"
         # is told of the price that will fire it.
         feed = self._engine.feed(client.environment) or PriceFeed.KRX
@@ -129,6 +134,29 @@ class Alerts:
         holds = rules.condition_holds(alert.kind, alert.threshold, quote.price, quote.prev_close)
         name = quote.name or await self._securities.name(alert.code)
         return CreatedAlert(_view(alert, name), quote, holds)
+
+    async def _create_abroad(
+        self, user_id: int, client: KisClient, found: Security, request: AlertRequest
+    ) -> CreatedAlert:
+        """An alert on a stock abroad: its threshold in the stock's currency, checked while
+        its exchange trades (kisbot.alerts.engine)."""
+        security = await self._securities.security(found.key)
+        assert security.exchange is not None
+        quote = await client.overseas.quote(security.exchange, security.code)
+        if quote is None:
+            raise Problem("quotes.overseas_unknown", code=security.shown_code)
+        alert = await self._repo.add(
+            user_id,
+            security.key,
+            request.kind.value,
+            request.threshold,
+            reference_price=None,  # percent alerts read the quote's previous close each time
+            repeat=request.repeat,
+            cooldown_seconds=int(rules.REPEAT_COOLDOWN.total_seconds()) if request.repeat else 0,
+        )
+        self.on_changed()
+        holds = rules.condition_holds(alert.kind, alert.threshold, quote.price, quote.prev_close)
+        return CreatedAlert(_view(alert, security.name), quote, holds)
 
     async def list(self, user_id: int) -> list[AlertView]:
         """Active, paused and re-arming alerts, and those that fired today (KST)."""

@@ -1,6 +1,6 @@
 """Overseas prices end to end: /price AAPL in dollars with KIS's won rate and New York's time,
-by name, by exchange, a name listed in two places, /daily with its chart, and what is not
-built yet (alerts) said plainly."""
+by name, by exchange, a name listed in two places, /daily with its chart; a
+listing the exchange does not have said plainly."""
 
 from __future__ import annotations
 
@@ -87,13 +87,10 @@ async def test_daily_of_an_overseas_stock_is_a_table_and_a_chart(tmp_path: Path)
         await bot.press(user, choices, encode(DailyPick("NYS.BABA", 5)))
 
 
-async def test_unknown_listings_and_what_is_not_built_yet_are_said_plainly(
+async def test_unknown_listings_are_said_plainly(
     tmp_path: Path,
 ) -> None:
     async with at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:
         user = await investor(bot)
         assert "시세가 없습니다" in await bot.reply_text(user, "/price NYS:AAPL")
         assert "찾지 못했습니다" in await bot.reply_text(user, "/price 없는회사이름")
-        reply = await bot.reply_text(user, "/alert AAPL above 200")
-        assert "해외주식 알림은 아직 준비 중" in reply, reply
-        assert "등록된 알림이 없습니다" in await bot.reply_text(user, "/alerts")

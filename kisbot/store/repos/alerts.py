@@ -28,7 +28,7 @@ class WatchedAlert:
     code: str
     kind: str
     threshold: Decimal
-    reference_price: int | None
+    reference_price: int | None  # percent alerts on KRX stocks (abroad: the quote's close)
     repeat: bool
     state: str
     cooldown_seconds: int
@@ -101,12 +101,15 @@ class AlertRepo(Repo):
             )
             return list(result)
 
-    async def list_watched(self) -> list[WatchedAlert]:
-        """Alerts a tick looks at: active ones, and fired repeating ones that may re-arm.
+    async def list_watched(self, *, abroad_only: bool = False) -> list[WatchedAlert]:
+        """Alerts a tick looks at: active ones, and fired repeating ones that may re-arm (only
+        those on stocks abroad, whose keys hold a dot, with `abroad_only`: KRX is closed).
 
         Plain rows rather than ORM objects: a tick reads every alert of every user.
         """
         watched = or_(Alert.state == "active", (Alert.state == "fired") & Alert.repeat.is_(True))
+        if abroad_only:
+            watched = watched & Alert.code.contains(".")
         columns = [getattr(Alert, name) for name in WatchedAlert.__slots__]
         async with self._sessions() as session:
             result = await session.execute(
