@@ -556,6 +556,7 @@ class Result:
     processes: int
     window: float
     cpu: list[float] = field(default_factory=list)  # per process, CPU seconds in the window
+    rss: list[float] = field(default_factory=list)  # per process, MB at the window's end
     ticks: list[list[dict[str, float]]] = field(default_factory=list)
     price_answers: int = 0
     price_latencies: list[float] = field(default_factory=list)
@@ -689,6 +690,7 @@ async def run_configuration(
         result.cpu = [
             bot.cpu() - before for bot, before in zip(fleet.bots, cpu_before, strict=True)
         ]
+        result.rss = [bot.ps.memory_info().rss / 2**20 for bot in fleet.bots if bot.ps is not None]
         window_end = time.time()
         result.bench_cpu = time.process_time() - others_before[0]
         result.sandbox_cpu = sum(world_ps.cpu_times()[:2]) - others_before[1]
@@ -767,9 +769,10 @@ def report(result: Result) -> None:
     print(f"every key owned after {result.balanced_s:.1f} s")
     print(
         f"{'process':<9}{'CPU %':>7}{'ticks':>6}{'tick wall s':>12}{'tick CPU s':>11}"
-        f"{'loading s':>10}{'keys':>6}{'calls':>7}"
+        f"{'loading s':>10}{'keys':>6}{'calls':>7}{'RSS MB':>8}"
     )
-    for index, (cpu, ticks) in enumerate(zip(result.cpu, result.ticks, strict=True)):
+    rows = zip(result.cpu, result.ticks, result.rss, strict=True)
+    for index, (cpu, ticks, rss) in enumerate(rows):
         wall = percentile((t["wall"] for t in ticks), 0.5)
         tick_cpu = percentile((t["cpu"] for t in ticks), 0.5)
         loading = percentile((t["load"] for t in ticks), 0.5)
@@ -777,7 +780,7 @@ def report(result: Result) -> None:
         calls = percentile((t["calls"] for t in ticks), 0.5)
         print(
             f"{index:<9}{cpu / result.window:>7.0%}{len(ticks):>6}{wall:>12.2f}{tick_cpu:>11.2f}"
-            f"{loading:>10.2f}{keys:>6.0f}{calls:>7.0f}"
+            f"{loading:>10.2f}{keys:>6.0f}{calls:>7.0f}{rss:>8.0f}"
         )
     print(
         f"same window: this process (Bot API and load) {result.bench_cpu / result.window:.0%} "
@@ -871,7 +874,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="the measured window")
     parser.add_argument("--alert-interval", type=float, default=15.0)
     parser.add_argument("--price-users", type=int, default=20)
-    parser.add_argument("--hot", type=int, default=6, help="/price streams of one user")
+    parser.add_argument("--hot", type=int, default=12, help="/price streams of one user")
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--keep-logs", metavar="DIR", help="copy the bots' logs here")

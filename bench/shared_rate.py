@@ -84,7 +84,7 @@ def psycopg_conninfo(url: str) -> str:
 class KisbotSide:
     """kisbot's limiter over the shared GCRA row, counting what the engine sends."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, margin: float = 0.0) -> None:
         self.engine = create_engine(url)
         self.statements = 0
         self.pings = 0
@@ -103,7 +103,8 @@ class KisbotSide:
         async def reserve(interval: float) -> float:
             return await budget.reserve(BUDGET, interval)
 
-        self.limiter = RateLimiter(RATE, clock, shared=reserve)
+        # A margin (a what-if, --kisbot-margin-ms) spaces the slots a little wider than 1/18 s.
+        self.limiter = RateLimiter(1.0 / (INTERVAL + margin), clock, shared=reserve)
 
     async def connect(self) -> None:
         async with self.engine.connect() as connection:
@@ -156,8 +157,11 @@ class PyrateSide:
         self.limiter.close()
 
 
-async def run_worker_process(impl: str, url: str, workers: int, conn: Connection) -> None:
-    side: KisbotSide | PyrateSide = KisbotSide(url) if impl == "kisbot" else PyrateSide(url)
+async def run_worker_process(
+    impl: str, url: str, workers: int, margin: float, conn: Connection
+) -> None:
+    side: KisbotSide | PyrateSide
+    side = KisbotSide(url, margin) if impl == "kisbot" else PyrateSide(url)
     await side.connect()
     conn.send("ready")
     start_at, end_at = await asyncio.to_thread(conn.recv)
@@ -179,8 +183,8 @@ async def run_worker_process(impl: str, url: str, workers: int, conn: Connection
     await side.close()
 
 
-def worker_process(impl: str, url: str, workers: int, conn: Connection) -> None:
-    asyncio.run(run_worker_process(impl, url, workers, conn))
+def worker_process(impl: str, url: str, workers: int, margin: float, conn: Connection) -> None:
+    asyncio.run(run_worker_process(impl, url, workers, margin, conn))
 
 
 # -- the coordinator --------------------------------------------------------------------------
@@ -279,7 +283,7 @@ class Database:
 
 
 async def one_run(
-    database: Database, impl: str, processes: int, workers: int, seconds: float
+    database: Database, impl: str, processes: int, workers: int, seconds: float, margin: float
 ) -> Run:
     await database.empty()
     context = multiprocessing.get_context("spawn")
@@ -288,7 +292,7 @@ async def one_run(
     for _ in range(processes):
         ours, theirs = context.Pipe()
         child = context.Process(
-            target=worker_process, args=(impl, database.url, workers, theirs), daemon=True
+            target=worker_process, args=(impl, database.url, workers, margin, theirs), daemon=True
         )
         child.start()
         pipes.append(ours)
@@ -381,11 +385,13 @@ async def main(args: argparse.Namespace) -> int:
     print(
         f"shared 18/s budget, {args.seconds:g} s a run, {args.workers} workers a process; ", end=""
     )
+    print(f"kisbot margin {args.kisbot_margin_ms:g} ms; ", end="")
     print(f"{os.cpu_count()} CPUs, load average before: {load}", flush=True)
     runs = []
     for processes in counts:
         for impl in impls:
-            run = await one_run(database, impl, processes, args.workers, args.seconds)
+            margin = args.kisbot_margin_ms / 1000
+            run = await one_run(database, impl, processes, args.workers, args.seconds, margin)
             runs.append(run)
             print(f"  {row(run)}", flush=True)
     await database.engine.dispose()
@@ -408,4 +414,10 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=8, help="asyncio workers per process")
     parser.add_argument("--processes", default="1,2,3", help="process counts, e.g. 1,2,3")
     parser.add_argument("--only", choices=IMPLEMENTATIONS)
+    parser.add_argument(
+        "--kisbot-margin-ms",
+        type=float,
+        default=0.0,
+        help="what-if: kisbot's limiter spaces slots 1/18 s + this many ms apart",
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))
