@@ -257,8 +257,10 @@ class CountingBotApi(LocalBotApi):
     def __init__(self, token: str) -> None:
         super().__init__(token)
         self.waiters: dict[int, collections.deque[asyncio.Future[str]]] = {}
+        self.call_times: list[float] = []  # every Bot API call, for the flood limit
 
     def record(self, call: ApiCall) -> None:
+        self.call_times.append(time.time())
         if call.method == "sendMessage" and call.status == 200:
             waiting = self.waiters.get(int(call.params["chat_id"]))
             while waiting:
@@ -548,6 +550,30 @@ async def rearm(database: Database) -> None:
         await connection.execute(text("TRUNCATE alert_outbox, confirmations, rate_budgets"))
 
 
+def max_in_rolling_second(times: list[float]) -> int:
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def database_activity(database: Database) -> tuple[int, int]:
+    """Sessions opened and transactions ended on this database so far (pg_stat_database)."""
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database "
+                    "WHERE datname = current_database()"
+                )
+            )
+        ).one()
+    return int(row[0]), int(row[1])
+
+
 # -- one configuration ----------------------------------------------------------------------------
 
 
@@ -576,6 +602,10 @@ class Result:
     balanced_s: float = 0.0
     bench_cpu: float = 0.0  # this process (Bot API, load) in the window
     sandbox_cpu: float = 0.0
+    bot_api_calls: int = 0
+    bot_api_max_1s: int = 0
+    sessions: int = 0  # PostgreSQL sessions opened on the scratch database in the window
+    transactions: int = 0
 
     @property
     def duplicate_orders(self) -> int:
@@ -680,6 +710,7 @@ async def run_configuration(
         ]
         cpu_before = [bot.cpu() for bot in fleet.bots]
         world_ps = psutil.Process(world.pid)
+        sessions_before = await database_activity(database)
         others_before = (time.process_time(), sum(world_ps.cpu_times()[:2]))
         window_start = time.time()
         await asyncio.sleep(args.seconds / 2)
@@ -693,6 +724,13 @@ async def run_configuration(
         result.rss = [bot.ps.memory_info().rss / 2**20 for bot in fleet.bots if bot.ps is not None]
         window_end = time.time()
         result.bench_cpu = time.process_time() - others_before[0]
+        in_window = [t for t in api.call_times if window_start <= t <= window_end]
+        result.bot_api_calls = len(in_window)
+        result.bot_api_max_1s = max_in_rolling_second(in_window)
+        sessions_after = await database_activity(database)
+        result.sessions, result.transactions = (
+            after - before for after, before in zip(sessions_after, sessions_before, strict=True)
+        )
         result.sandbox_cpu = sum(world_ps.cpu_times()[:2]) - others_before[1]
         stop.set()
         await asyncio.gather(*loops, return_exceptions=True)
@@ -786,6 +824,14 @@ def report(result: Result) -> None:
         f"same window: this process (Bot API and load) {result.bench_cpu / result.window:.0%} "
         f"of a core, the sandbox {result.sandbox_cpu / result.window:.0%}"
     )
+    print(
+        f"PostgreSQL: {result.sessions / result.window:.1f} sessions opened/s, "
+        f"{result.transactions / result.window:,.0f} transactions/s on the scratch database"
+    )
+    print(
+        f"Bot API: {result.bot_api_calls / result.window:.1f} calls/s, at most "
+        f"{result.bot_api_max_1s} in a rolling second (Telegram's flood limit: about 30/s)"
+    )
     rate = result.price_answers / result.window
     p50 = percentile(result.price_latencies, 0.5) * 1000
     p99 = percentile(result.price_latencies, 0.99) * 1000
@@ -873,8 +919,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--alerts", type=int, default=20, help="alerts per user")
     parser.add_argument("--seconds", type=float, default=60.0, help="the measured window")
     parser.add_argument("--alert-interval", type=float, default=15.0)
-    parser.add_argument("--price-users", type=int, default=20)
-    parser.add_argument("--hot", type=int, default=12, help="/price streams of one user")
+    parser.add_argument("--price-users", type=int, default=10)
+    parser.add_argument("--hot", type=int, default=20, help="/price streams of one user")
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--keep-logs", metavar="DIR", help="copy the bots' logs here")

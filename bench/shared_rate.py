@@ -61,6 +61,7 @@ BUDGET = "bench:shared-rate"  # kisbot's budget row
 BUCKET = "bench_shared_rate"  # pyrate's table: ratelimit___bench_shared_rate
 START_DELAY = 1.0  # seconds between "go" and the common start, so every process starts at once
 IMPLEMENTATIONS = ("kisbot", "pyrate")
+WHAT_IFS = ("kisbot-noping",)  # kisbot's RateBudget on an engine without pool_pre_ping
 
 
 # -- the worker processes ---------------------------------------------------------------------
@@ -84,8 +85,8 @@ def psycopg_conninfo(url: str) -> str:
 class KisbotSide:
     """kisbot's limiter over the shared GCRA row, counting what the engine sends."""
 
-    def __init__(self, url: str, margin: float = 0.0) -> None:
-        self.engine = create_engine(url)
+    def __init__(self, url: str, margin: float = 0.0, pre_ping: bool = True) -> None:
+        self.engine = create_engine(url, pool_pre_ping=pre_ping)
         self.statements = 0
         self.pings = 0
 
@@ -95,7 +96,7 @@ class KisbotSide:
 
         @event.listens_for(self.engine.sync_engine.pool, "checkout")
         def _ping(*_: Any) -> None:
-            self.pings += 1  # pool_pre_ping: each checkout pings the server first
+            self.pings += int(pre_ping)  # pool_pre_ping: each checkout pings the server first
 
         clock = SystemClock()
         budget = RateBudget(self.engine, clock)
@@ -161,7 +162,10 @@ async def run_worker_process(
     impl: str, url: str, workers: int, margin: float, conn: Connection
 ) -> None:
     side: KisbotSide | PyrateSide
-    side = KisbotSide(url, margin) if impl == "kisbot" else PyrateSide(url)
+    if impl == "pyrate":
+        side = PyrateSide(url)
+    else:  # kisbot, or the what-if kisbot-noping: its engine without pre-ping
+        side = KisbotSide(url, margin, pre_ping=impl == "kisbot")
     await side.connect()
     conn.send("ready")
     start_at, end_at = await asyncio.to_thread(conn.recv)
@@ -346,7 +350,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 HEADER = (
-    f"{'':<8}{'proc':>5}{'work':>5}{'slots/s':>9}{'max/1s':>7}{'19 in ms':>9}{'EGW':>5}"
+    f"{'':<14}{'proc':>5}{'work':>5}{'slots/s':>9}{'max/1s':>7}{'19 in ms':>9}{'EGW':>5}"
     f"{'beyond p50':>11}{'p99 ms':>8}{'wait p50':>9}{'p99 ms':>8}"
     f"{'SQL/slot':>10}{'xact/slot':>10}{'CPU ms/slot':>12}{'+PG ms':>8}"
 )
@@ -367,7 +371,7 @@ def row(run: Run) -> str:
     beyond50, beyond99 = (percentile(run.beyond, q) * 1000 for q in (0.5, 0.99))
     wait50, wait99 = (percentile(run.waits, q) * 1000 for q in (0.5, 0.99))
     return (
-        f"{run.impl:<8}{run.processes:>5}{run.workers * run.processes:>5}"
+        f"{run.impl:<14}{run.processes:>5}{run.workers * run.processes:>5}"
         f"{run.slots / run.seconds:>9.2f}{run.max_in_window():>7}{run.tightest() * 1000:>9.1f}"
         f"{run.refused():>5}"
         f"{beyond50:>11.1f}{beyond99:>8.1f}{wait50:>9.0f}{wait99:>8.0f}"
@@ -413,7 +417,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=8, help="asyncio workers per process")
     parser.add_argument("--processes", default="1,2,3", help="process counts, e.g. 1,2,3")
-    parser.add_argument("--only", choices=IMPLEMENTATIONS)
+    parser.add_argument("--only", choices=IMPLEMENTATIONS + WHAT_IFS)
     parser.add_argument(
         "--kisbot-margin-ms",
         type=float,
