@@ -8,15 +8,17 @@ written through the store in bulk with a token already stored for every key (iss
 sandbox), so no round waits for tokenP. Every alert is out of reach except alert #1 of every
 `FIRING_EVERY`-th user, which is crossed once in the middle of the measured window.
 
-Measured over `--seconds` (60) once every process owns its share of the keys and has ticked:
-- per process: CPU (psutil, user + system, over the window) and alert tick wall time and CPU
+Before the runs, the reads every process makes each round are timed alone here. Measured over
+`--seconds` (60) once every process owns its share of the keys and has ticked:
+- per process: CPU (psutil, user + system, over the window), RSS, and alert tick wall time and CPU
   (each `AlertEngine.tick` timed by a few lines wrapped around it in the bot process, see
   `bot_main`; kisbot logs no timing of its own), with the part spent loading every alert,
   chat and credential of every user before filtering by owner;
 - /price throughput: `--price-users` users each sending /price again as soon as the last
   answer came, plus `--hot` streams of /price by ONE user (one app key hammered from every
   process at once); answers counted at the local Bot API;
-- EGW00201 answered by the sandbox (its rate limiter wrapped to count refusals);
+- EGW00201 answered by the sandbox (its rate limiter wrapped to count refusals), Bot API calls
+  (most in a rolling second), PostgreSQL sessions opened and transactions (pg_stat_database);
 - duplicate alerts (an alert's message sent twice) and duplicate orders (`--orders` /buy, each
   confirmation pressed at every process at once; order-cash POSTs at the sandbox beyond one per
   confirmation);
@@ -27,7 +29,8 @@ The last line sums the runs (duplicates and EGW00201 over every configuration; t
 largest):  processes=N egw00201=0 duplicate_alerts=0 duplicate_orders=0 takeover_s=X
 
     ./dev bench scale_out --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/SCRATCH
-        [--processes 1,2,3] [--users 5000] [--alerts 20] [--seconds 60] [--quick]
+        [--processes 1,2,3] [--users 5000] [--alerts 20] [--seconds 60] [--alert-interval 15]
+        [--price-users 10] [--hot 20] [--orders 5] [--keep-logs DIR] [--quick] [--only-loading]
 
 The scratch database is emptied. The sandbox runs in a child process (its CPU is not the
 bots'); the local Bot API and the load run in this one. Real time (KISBOT_REALTIME) is off: 5,000
@@ -769,8 +772,7 @@ async def run_configuration(
         # Every tick ended since the first steady one (which may have begun before the keys
         # were shared out), up to now: with 5,000 keys one tick can outlast the window.
         result.ticks = [
-            [t for t in bot.ticks() if t["t"] > since][1:] or bot.ticks()[-1:]
-            for bot in fleet.bots
+            [t for t in bot.ticks() if t["t"] > since][1:] or bot.ticks()[-1:] for bot in fleet.bots
         ]
         fresh = alert_messages(api) - alerts_before
         result.alerts_sent = len(fresh)
@@ -910,7 +912,7 @@ async def main(args: argparse.Namespace) -> int:
                 people, seconds = await seed(database, world, api, args)
                 print(f"seeded in {seconds:.1f} s", flush=True)
                 await time_loading(database, people)
-                for count in counts:
+                for count in [] if args.only_loading else counts:
                     result = await run_configuration(fleet, database, people, count, args)
                     results.append(result)
                     report(result)
@@ -923,6 +925,8 @@ async def main(args: argparse.Namespace) -> int:
     await world.stop()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average after: {load}")
+    if not results:
+        return 0
     last = results[-1]
     takeover = "n/a" if last.takeover_s is None else f"{last.takeover_s:.1f}"
     print(
@@ -946,6 +950,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--keep-logs", metavar="DIR", help="copy the bots' logs here")
+    parser.add_argument(
+        "--only-loading", action="store_true", help="seed, time the per-round reads, stop"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
