@@ -118,7 +118,7 @@ def build_core(services: Services) -> Core:
         accounts=accounts,
         securities=securities,
         confirmations=confirmations,
-        market=Market(accounts, securities, services.calendar, services.overseas_hours),
+        market=Market(accounts, securities, services.calendar, services.overseas_hours, clock),
         orders=Orders(
             accounts,
             securities,

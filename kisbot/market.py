@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from kisbot.accounts import Accounts
+from kisbot.clock import Clock, SystemClock
 from kisbot.kis import (
     Balance,
     DailyBar,
@@ -25,7 +26,7 @@ from kisbot.kis import (
     PriceFeed,
     Quote,
 )
-from kisbot.kis.overseas import OverseasBar, OverseasQuote
+from kisbot.kis.overseas import EXCHANGES, Exchange, OverseasBar, OverseasHolding, OverseasQuote
 from kisbot.market_hours import KrxCalendar
 from kisbot.overseas_hours import OverseasHours
 from kisbot.problems import Problem
@@ -94,6 +95,71 @@ class BalanceView:
     masked_account: str
 
 
+@dataclass(frozen=True, slots=True)
+class CurrencyHoldings:
+    """The holdings abroad in one currency, their totals, and the won they come to."""
+
+    currency: str
+    symbol: str  # $, HK$, ...
+    holdings: tuple[OverseasHolding, ...]
+    krw_rate: Decimal | None  # KIS's rate (real keys); None on mock
+
+    @property
+    def evaluation(self) -> Decimal:
+        return sum((h.evaluation for h in self.holdings), Decimal(0))
+
+    @property
+    def purchase(self) -> Decimal:
+        return sum((h.purchase_amount for h in self.holdings), Decimal(0))
+
+    @property
+    def pnl(self) -> Decimal:
+        return sum((h.pnl for h in self.holdings), Decimal(0))
+
+    @property
+    def pnl_rate(self) -> Decimal | None:
+        if not self.purchase:
+            return None
+        return (self.pnl * 100 / self.purchase).quantize(Decimal("0.01"))
+
+    def in_won(self, amount: Decimal) -> Decimal | None:
+        return None if self.krw_rate is None else (amount * self.krw_rate).quantize(Decimal(1))
+
+
+@dataclass(frozen=True, slots=True)
+class OverseasBalanceView:
+    """`/balance us` (or hk, cn, jp, vn, 해외): holdings abroad by currency, with the won
+    totals at KIS's rates on real keys."""
+
+    environment: Environment
+    masked_account: str
+    currencies: tuple[CurrencyHoldings, ...]
+    as_of: datetime
+
+    @property
+    def krw_evaluation(self) -> Decimal | None:
+        return _won_total(c.in_won(c.evaluation) for c in self.currencies)
+
+    @property
+    def krw_pnl(self) -> Decimal | None:
+        return _won_total(c.in_won(c.pnl) for c in self.currencies)
+
+
+def _won_total(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    values = list(amounts)
+    if not values or any(value is None for value in values):
+        return None
+    return sum((value for value in values if value is not None), Decimal(0))
+
+
+# Which exchanges `/balance WORD` reads (on mock, NASD is NASDAQ alone: each US one is asked).
+_COUNTRIES = {
+    "us": ("US",), "미국": ("US",), "hk": ("HK",), "홍콩": ("HK",), "cn": ("CN",),
+    "중국": ("CN",), "jp": ("JP",), "일본": ("JP",), "vn": ("VN",), "베트남": ("VN",),
+}  # fmt: skip
+_ALL_ABROAD = frozenset({"해외", "overseas", "abroad", "all", "전체"})
+
+
 class Market:
     """Prices, daily bars and balances for the bot's users."""
 
@@ -103,7 +169,9 @@ class Market:
         securities: Securities,
         calendar: KrxCalendar | None = None,
         overseas_hours: OverseasHours | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock or SystemClock()
         self._accounts = accounts
         self._securities = securities
         self._calendar = calendar
@@ -145,11 +213,40 @@ class Market:
         client = await self._accounts.client(user_id)
         return await self._daily(client, await self._securities.security(code), days)
 
-    async def balance(self, user_id: int) -> BalanceView:
-        """The holdings and summary of the user's active account."""
+    async def balance(
+        self, user_id: int, words: Sequence[str] = ()
+    ) -> BalanceView | OverseasBalanceView:
+        """The holdings and summary of the user's active account; `/balance us` (hk, cn, jp,
+        vn, 해외) its holdings abroad instead."""
         client = await self._accounts.client(user_id)
+        if words:
+            return await self._balance_abroad(client, _countries(words))
         balance = await client.balance()
         return BalanceView(balance, client.environment, client.credential.account.masked)
+
+    async def _balance_abroad(
+        self, client: KisClient, countries: tuple[str, ...]
+    ) -> OverseasBalanceView:
+        held: list[OverseasHolding] = []
+        for market in _balance_exchanges(countries, client.environment):
+            held += await client.overseas.holdings(market)
+        unique = {(h.symbol, h.exchange.quote_code if h.exchange else ""): h for h in held}
+        by_currency: dict[str, list[OverseasHolding]] = {}
+        for holding in unique.values():
+            by_currency.setdefault(holding.currency, []).append(holding)
+        currencies = []
+        for currency, holdings in sorted(by_currency.items()):
+            market = holdings[0].exchange
+            rate = None
+            if market is not None:
+                with contextlib.suppress(KisError):  # a nicety: none on mock
+                    rate = await client.overseas.krw_rate(market, holdings[0].symbol)
+            symbol = market.currency_symbol if market is not None else ""
+            currencies.append(CurrencyHoldings(currency, symbol, tuple(holdings), rate))
+        return OverseasBalanceView(
+            client.environment, client.credential.account.masked, tuple(currencies),
+            self._clock.now(),
+        )  # fmt: skip
 
     async def _price(self, client: KisClient, security: Security) -> PriceView | OverseasPriceView:
         if security.exchange is not None:
@@ -225,6 +322,32 @@ class Market:
         if await self._securities.is_known(rest) or code_in(rest) is not None:
             raise Problem("quotes.bad_days", given=last, most=MAX_DAYS)
         return text, DEFAULT_DAYS
+
+
+def _countries(words: Sequence[str]) -> tuple[str, ...]:
+    """The countries `/balance WORDS` asks for (Problem account.balance_usage otherwise)."""
+    countries: list[str] = []
+    for word in words:
+        key = word.strip().casefold()
+        if key in _ALL_ABROAD:
+            return ("US", "HK", "CN", "JP", "VN")
+        if key not in _COUNTRIES:
+            raise Problem("account.balance_usage", word=word)
+        countries += [c for c in _COUNTRIES[key] if c not in countries]
+    return tuple(countries)
+
+
+def _balance_exchanges(countries: tuple[str, ...], environment: Environment) -> list[Exchange]:
+    """The exchanges to ask: one a country, but every US one on mock, where NASD means NASDAQ
+    only (kis-api §13.1), and both Chinese and both Vietnamese ones everywhere."""
+    chosen: list[Exchange] = []
+    for market in EXCHANGES:
+        if market.country not in countries:
+            continue
+        if market.is_us and not environment.is_mock and market.trade_code != "NASD":
+            continue  # real NASD answers every US exchange
+        chosen.append(market)
+    return chosen
 
 
 def check_days(days: int) -> None:
