@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 import handlers.texts.notices  # noqa: F401  (registers the texts)
 from handlers.common import Context, core_of
-from handlers.format import badge, cut_message, kst_time, number, won
+from handlers.format import badge, cut_message, kst_time, number, price_of
 from handlers.i18n import Markup, render
 from handlers.trading_views import submitted_text, summary
 from kisbot.confirmations import Intent
@@ -19,6 +19,7 @@ from kisbot.core import Core
 from kisbot.kis.realtime import NoticeKind
 from kisbot.notices import OrderNotice, Progress
 from kisbot.orders import Submission, SubmitOutcome
+from kisbot.securities import shown_code
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +30,17 @@ def notice_text(locale: str, notice: OrderNotice) -> Markup:
     if notice.kind is NoticeKind.FILLED:
         key = "filled" if notice.progress is Progress.FILLED else "partial"
     side = render(locale, f"trading.side_{notice.side.value}") if notice.side else ""
-    price = won(notice.price, locale) if notice.price else render(locale, "notices.market")
+    price = (
+        price_of(locale, notice.code, notice.price)
+        if notice.price
+        else render(locale, "notices.market")
+    )
     return render(
         locale,
         f"notices.{key}",
         badge=badge(locale, notice.environment),
         name=notice.name or notice.code,
-        code=notice.code,
+        code=shown_code(notice.code),
         side=side,
         qty=number(notice.quantity),
         filled=number(notice.quantity),

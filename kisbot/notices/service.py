@@ -21,19 +21,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from kisbot.accounts import Accounts
 from kisbot.clock import KST, Clock
 from kisbot.confirmations import Confirmations, Intent
-from kisbot.kis import Environment, KisError, OrderRecord, Priority
+from kisbot.kis import Environment, KisClient, KisError, OrderRecord, OrderState, Priority
+from kisbot.kis.overseas import OverseasOrderRecord
 from kisbot.kis.realtime import Notice, NoticeKind
 from kisbot.market_hours import KrxCalendar
 from kisbot.notices.models import FINAL, OrderNotice, Progress
 from kisbot.orders.models import MODIFY, ORDER
 from kisbot.orders.parsing import same_order_no
 from kisbot.owners import EveryKey, KeyOwners
+from kisbot.securities import overseas_key
 from kisbot.store.repos import OutboxRepo
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ ChatLookup = Callable[[Iterable[int]], Awaitable[dict[int, int]]]
 NoticesLive = Callable[[int, Environment], int | None]
 
 _ORDER_KINDS = (ORDER, MODIFY)  # intents that place an order at KIS (a modify: a new number)
+_ABROAD_LOOKBACK = timedelta(days=2)  # a US order placed in the evening (KST) fills overnight
 # A fill KIS announced but its order list does not show yet is read again after these waits.
 RECHECK_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
@@ -102,27 +105,54 @@ class Notices:
         order_nos: set[str] | None = None,
         *,
         fills_only: bool = False,
+        abroad_only: bool = False,
     ) -> int:
         """Read today's orders and report what changed on these orders (default: kisbot's own
-        open ones); how many messages it queued. `fills_only`: leave rejections and cancels to
-        the WebSocket's notices (their quantities may be counted differently)."""
+        open ones, at KRX and abroad); how many messages it queued. `fills_only`: leave
+        rejections and cancels to the WebSocket's notices (their quantities may be counted
+        differently). `abroad_only`: the KRX ones are in the WebSocket's hands."""
         client = await self._accounts.client_for(user_id, environment)
         if client is None:
             return 0
         if order_nos is None and not self._owners.owns(client.credential):
             return 0  # polling: the key's owner process reads it
         intents = await self._open_intents(user_id, environment)
-        wanted = order_nos if order_nos is not None else {i.order_no for i in intents}
-        if not wanted:
-            return 0
-        records = await client.todays_orders(priority=Priority.BACKGROUND)
+        abroad = [i for i in intents if overseas_key(i.code) is not None]
         queued = 0
+        if order_nos is None and abroad:
+            queued += await self._check_abroad(user_id, environment, client, abroad)
+        if abroad_only:
+            return queued
+        wanted = (
+            order_nos if order_nos is not None else {i.order_no for i in intents if i not in abroad}
+        )
+        if not wanted:
+            return queued
+        records = await client.todays_orders(priority=Priority.BACKGROUND)
         for record in records:
             if not any(same_order_no(record.order_no, number) for number in wanted):
                 continue
             intent = await self._intent_for(user_id, environment, record.order_no)
             notice = _from_record(record, environment, intent, self._now())
             if notice is not None and not (fills_only and notice.kind is not NoticeKind.FILLED):
+                queued += await self._report(user_id, notice)
+        return queued
+
+    async def _check_abroad(
+        self, user_id: int, environment: Environment, client: KisClient, intents: list[Intent]
+    ) -> int:
+        """Orders abroad: no WebSocket carries their notices here, so their list is read (the
+        last two local days) and what changed is reported like a notice."""
+        wanted = {i.order_no for i in intents if i.order_no}
+        if not wanted:
+            return 0
+        queued = 0
+        for record in await client.overseas.recent_orders(priority=Priority.BACKGROUND):
+            if not any(same_order_no(record.order_no, number) for number in wanted):
+                continue
+            intent = next(i for i in intents if same_order_no(i.order_no, record.order_no))
+            notice = _from_overseas_record(record, environment, intent, self._now())
+            if notice is not None:
                 queued += await self._report(user_id, notice)
         return queued
 
@@ -136,15 +166,17 @@ class Notices:
         KIS's mock server is reported to drop notices (kis-api.md §7.3), and a fill read twice
         is queued once.
         """
-        # Orders fill whenever a venue trades (NXT until 20:00), not only in KRX's hours.
-        if self._market_hours_only and not self._calendar.any_trading(self._clock.now()):
-            return 0
+        # Orders fill whenever a venue trades (NXT until 20:00), and abroad at night: while
+        # KRX and NXT are closed only accounts with orders abroad are read.
+        krx_closed = self._market_hours_only and not self._calendar.any_trading(self._clock.now())
+        since = self._start_of_day() - _ABROAD_LOOKBACK
         owners = {
             (intent.user_id, intent.environment)
             for intent in await self._confirmations.submitted_since(
-                _ORDER_KINDS, self._start_of_day(), unfinished=FINAL
+                _ORDER_KINDS, since, unfinished=FINAL
             )
             if intent.environment is not None
+            and (not krx_closed or overseas_key(intent.code) is not None)
         }
         queued = 0
         for user_id, environment in sorted(owners):
@@ -153,10 +185,12 @@ class Notices:
             connection = live(user_id, environment)
             account = (user_id, environment)
             caught_up = connection is not None and self._read_on.get(account) == connection
-            if caught_up and not environment.is_mock:
-                continue
+            # The WebSocket carries KRX's notices only: orders abroad are read all the same.
+            only_abroad = krx_closed or (caught_up and not environment.is_mock)
             try:
-                queued += await self.check_fills(user_id, environment, fills_only=caught_up)
+                queued += await self.check_fills(
+                    user_id, environment, fills_only=caught_up, abroad_only=only_abroad
+                )
                 if connection is not None:
                     self._read_on[account] = connection
             except KisError as error:
@@ -224,10 +258,21 @@ class Notices:
         return await self._intent_for(user_id, environment, order_no)
 
     async def _open_intents(self, user_id: int, environment: Environment) -> list[Intent]:
+        """kisbot's orders still open: today's at KRX, and the last days' abroad (a US order
+        placed in the evening fills after midnight, KST)."""
         intents = await self._confirmations.submitted_since(
-            _ORDER_KINDS, self._start_of_day(), unfinished=FINAL, user_id=user_id
+            _ORDER_KINDS,
+            self._start_of_day() - _ABROAD_LOOKBACK,
+            unfinished=FINAL,
+            user_id=user_id,
         )
-        return [i for i in intents if i.environment is environment]
+        today = self._start_of_day()
+        return [
+            i
+            for i in intents
+            if i.environment is environment
+            and (overseas_key(i.code) is not None or (i.created_at or today) >= today)
+        ]
 
     async def _intent_for(
         self, user_id: int, environment: Environment, order_no: str
@@ -286,6 +331,45 @@ def _from_notice(
         at=notice.at or now,
         intent_id=intent.id if intent else None,
     )
+
+
+def _from_overseas_record(
+    record: OverseasOrderRecord, environment: Environment, intent: Intent, now: datetime
+) -> OrderNotice | None:
+    """What an order line abroad says that a notice would: its fills, or its end."""
+    common = {
+        "environment": environment,
+        "order_no": record.order_no,
+        "code": intent.code,  # the security key (NAS.AAPL): prices are shown in its currency
+        "name": record.name,
+        "side": record.side,
+        "order_quantity": record.quantity,
+        # The order's own time, not the poll's: a fill read again after midnight (KST) is the
+        # same notice, and the notice's day is part of what keeps it to one message.
+        "at": record.ordered_at or now,
+        "intent_id": intent.id,
+    }
+    state = record.state
+    if record.filled_quantity > 0:
+        progress = {
+            OrderState.FILLED: Progress.FILLED,
+            OrderState.CANCELLED: Progress.CANCELLED,
+        }.get(state, Progress.PARTIAL)
+        return OrderNotice(
+            kind=NoticeKind.FILLED, progress=progress, quantity=record.filled_quantity,
+            price=record.avg_fill_price, **common,
+        )  # fmt: skip
+    if state is OrderState.REJECTED:
+        return OrderNotice(
+            kind=NoticeKind.REJECTED, progress=Progress.REJECTED, quantity=record.quantity,
+            price=record.price, **common,
+        )  # fmt: skip
+    if state is OrderState.CANCELLED:
+        return OrderNotice(
+            kind=NoticeKind.CANCELLED, progress=Progress.CANCELLED, quantity=record.quantity,
+            price=record.price, **common,
+        )  # fmt: skip
+    return None
 
 
 def _from_record(

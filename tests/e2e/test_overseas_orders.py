@@ -5,14 +5,18 @@ settled against the overseas order list, never resent."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from handlers import jobs
 from handlers.callbacks import CancelOrder, encode
-from kisbot.chat.models import User
+from kisbot.chat.models import Message, User
 from kisbot.clock import KST, ManualClock
 from kisbot.kis import Environment
 from kisbot.sandbox import Sandbox
@@ -156,3 +160,32 @@ async def test_a_lost_answer_abroad_is_settled_not_resent(tmp_path: Path) -> Non
         assert "확인 결과" in listing and order.odno in listing
         assert order.odno in (summary.text or "")
         assert posts(bot) == [("TTTT1002U", 200)]
+
+
+async def test_a_fill_abroad_is_told_once_while_krx_sleeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "ORDER_WATCH_INTERVAL", 0.2)
+    async with at(tmp_path, NEW_YORK_OPEN, KISBOT_MARKET_HOURS_ONLY="true") as bot:
+        user = await investor(bot)
+        summary = await ask(bot, user, "/buy AAPL 3 190")
+        await bot.press(user, summary, data_of(summary, "ok"))
+        (order,) = orders_at(bot)
+        bot.sandbox.fill_overseas(order.odno, 1, price=Decimal("190"), flavour="real")
+        await eventually(lambda: len(told(bot, user, "부분체결 1/3주")) == 1)
+        bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("189.90"))  # the rest fills
+        await eventually(lambda: len(told(bot, user, "체결완료 3/3주")) == 1)
+        (done,) = told(bot, user, "체결완료 3/3주")
+        assert "$189.93" in (done.text or "")  # (190 + 2 x 189.90) / 3, KIS's average
+        assert done.reply_to_message_id == summary.message_id
+        await eventually(lambda: "📊 상태: 체결완료 3/3주" in (summary.text or ""))
+        await asyncio.sleep(1)  # more rounds: nothing twice
+        assert len(told(bot, user, "체결")) == 2
+
+
+def told(bot: BotHarness, user: User, text: str) -> list[Message]:
+    return [
+        m
+        for m in bot.api.transcript(bot.chat(user))
+        if m.from_bot and text in (m.text or "") and "📊" not in (m.text or "")
+    ]
