@@ -77,7 +77,10 @@ def overseas_order_text(turn: Turn, draft: OverseasOrderDraft) -> str:
         lines.append(turn.t("trading.line_amount_krw", krw=won(draft.krw_amount, locale),
                             rate=won(draft.krw_rate, locale)))  # fmt: skip
     local = draft.quote.as_of.astimezone(market.timezone).strftime("%H:%M")
-    state = turn.t("trading.overseas_open" if draft.is_open else "trading.overseas_closed")
+    if intent.order_type == "daytime":
+        state = turn.t("trading.overseas_daytime")
+    else:
+        state = turn.t("trading.overseas_open" if draft.is_open else "trading.overseas_closed")
     lines.append(turn.t("trading.line_overseas_session", exchange=_exchange(locale, market),
                         state=state, local=local))  # fmt: skip
     return "\n".join([*lines, *_validity(turn, intent, "trading.confirm_hint")])

@@ -53,6 +53,7 @@ class Intent:
     quantity: int | None = None
     price: int | None = None  # None: market order (order) or whole remainder (cancel)
     unit_price: Decimal | None = None  # an overseas limit, in the stock's currency
+    order_type: str = ""  # limit, market, daytime (the US daytime session)
     side: Side | None = None
     venue: Venue | None = None  # where an order goes (None: not an order)
     target_order_no: str = ""
@@ -79,6 +80,7 @@ class Intent:
             quantity=row.quantity,
             price=row.price,
             unit_price=row.unit_price,
+            order_type=row.order_type or "",
             side=Side(row.side) if row.side else None,
             venue=_venue(row),
             target_order_no=row.target_order_no or "",

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from kisbot.clock import Clock
+from kisbot.clock import KST, Clock
 from kisbot.kis.overseas import Exchange
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ _WEEKDAY_HOURS: dict[str, tuple[tuple[time, time], ...]] = {
     "VN": ((time(9, 0), time(11, 30)), (time(13, 0), time(14, 45))),
 }
 _YEARS_AROUND = 1
+DAYTIME_OPEN, DAYTIME_CLOSE = time(10, 0), time(16, 0)  # KST, the US daytime session
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,13 @@ class OverseasHours:
         """Whether the exchange's regular session runs at `at` (lunch breaks excluded)."""
         moment = self._moment(at)
         return any(moment in period for period in self.periods(exchange, self._day(exchange, at)))
+
+    def us_daytime(self, at: datetime | None = None) -> bool:
+        """Whether KIS's US daytime session (주간거래) runs: weekdays 10:00-16:00 KST. KIS's
+        pages say 16:00 in one place and 18:00 in another (kis-api §13.8, UNCONFIRMED): the
+        narrower window is taken, so no order is sent there after it may have closed."""
+        local = self._moment(at).astimezone(KST)
+        return local.weekday() < 5 and DAYTIME_OPEN <= local.time() < DAYTIME_CLOSE
 
     def next_open(self, exchange: Exchange, at: datetime | None = None) -> datetime | None:
         """When the exchange next starts trading after `at` (None if not within two weeks)."""

@@ -81,3 +81,17 @@ def test_the_next_open_and_the_local_time(hours: OverseasHours) -> None:
 def test_now_comes_from_the_clock() -> None:
     clock = ManualClock(datetime(2026, 12, 7, 14, 45, tzinfo=UTC))  # 23:45 KST
     assert OverseasHours(clock).is_open(exchange("NAS"))
+
+
+@pytest.mark.parametrize(
+    ("kst", "daytime"),
+    [
+        (datetime(2026, 12, 8, 9, 59, tzinfo=KST), False),
+        (datetime(2026, 12, 8, 10, 0, tzinfo=KST), True),
+        (datetime(2026, 12, 8, 15, 59, tzinfo=KST), True),
+        (datetime(2026, 12, 8, 16, 0, tzinfo=KST), False),  # the narrower of KIS's two closes
+        (datetime(2026, 12, 6, 11, 0, tzinfo=KST), False),  # Sunday
+    ],
+)
+def test_kis_us_daytime_session(hours: OverseasHours, kst: datetime, daytime: bool) -> None:
+    assert hours.us_daytime(kst) is daytime

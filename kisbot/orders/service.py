@@ -59,6 +59,7 @@ from kisbot.problems import Problem
 from kisbot.securities import Choices, Securities, Security, overseas_key
 
 _QUOTE_PLACES = {"JPY": 1, "VND": 0}  # decimals of an order price by currency (others: 2)
+DAYTIME = "daytime"  # order_type of an order into the US daytime session
 ABROAD_LOOKBACK = timedelta(days=3)  # a US order stays listed for two local days
 
 
@@ -184,13 +185,27 @@ class Orders:
         rate: Decimal | None = None
         with contextlib.suppress(KisError):  # the won estimate is a nicety (none on mock)
             rate = await client.overseas.krw_rate(market, security.code)
+        daytime = self._daytime(client, security)
         intent = await self._confirmations.create(
             user_id, chat_id, ORDER, environment=client.environment.value, side=side.value,
-            code=security.key, quantity=quantity, unit_price=limit, order_type="limit",
+            code=security.key, quantity=quantity, unit_price=limit,
+            order_type=DAYTIME if daytime else "limit",
         )  # fmt: skip
         hours = self._overseas_hours
-        trading = hours.is_open(market) if hours is not None else False
+        trading = daytime or (hours.is_open(market) if hours is not None else False)
         return OverseasOrderDraft(intent, security, quote, limit * quantity, rate, trading)
+
+    def _daytime(self, client: KisClient, security: Security) -> bool:
+        """Whether an order on this US stock goes to KIS's daytime session now: real accounts
+        only (mock has no daytime API), in its hours (kisbot.overseas_hours)."""
+        market, hours = security.exchange, self._overseas_hours
+        return (
+            market is not None
+            and market.is_us
+            and not client.environment.is_mock
+            and hours is not None
+            and hours.us_daytime()
+        )
 
     async def draft_cancel(self, user_id: int, chat_id: int, words: Sequence[str]) -> ChangeDraft:
         """`/cancel ORDER_NO [QTY]`: a pending cancel of the open remainder (or QTY of it)."""
@@ -358,6 +373,7 @@ class Orders:
             side=order.side.value if order.side else None, code=security.key,
             quantity=None if whole else quantity, unit_price=price,
             target_order_no=order.order_no,
+            order_type=DAYTIME if self._daytime(client, security) else None,
         )  # fmt: skip
         acted = order.remaining_quantity if whole else quantity or 0
         return OverseasChangeDraft(intent, order, security, acted, whole)

@@ -83,11 +83,13 @@ async def _send(client: KisClient, intent: Intent) -> OrderReceipt:
 async def _send_overseas(client: KisClient, intent: Intent, security: Security) -> OrderReceipt:
     market = security.exchange
     assert market is not None and intent.side is not None
+    daytime = intent.order_type == "daytime"  # kisbot.orders.service.DAYTIME
     if intent.kind == ORDER:
         assert intent.quantity is not None and intent.unit_price is not None
         return await client.overseas.place_order(
-            market, intent.side, security.code, intent.quantity, intent.unit_price
-        )
+            market, intent.side, security.code, intent.quantity, intent.unit_price,
+            daytime=daytime,
+        )  # fmt: skip
     # Re-read the order: its open remainder as it is now.
     order = find_overseas_order(await client.overseas.recent_orders(), intent.target_order_no)
     if order is None or order.remaining_quantity <= 0:
@@ -95,11 +97,14 @@ async def _send_overseas(client: KisClient, intent: Intent, security: Security) 
     if intent.kind == MODIFY:
         assert intent.unit_price is not None
         return await client.overseas.modify_order(
-            market, security.code, order.order_no, order.remaining_quantity, intent.unit_price
-        )
+            market, security.code, order.order_no, order.remaining_quantity, intent.unit_price,
+            daytime=daytime,
+        )  # fmt: skip
     partial = intent.quantity is not None and intent.quantity < order.remaining_quantity
     quantity = intent.quantity if partial and intent.quantity else order.remaining_quantity
-    return await client.overseas.cancel_order(market, security.code, order.order_no, quantity)
+    return await client.overseas.cancel_order(
+        market, security.code, order.order_no, quantity, daytime=daytime
+    )
 
 
 def find_overseas_order(

@@ -28,7 +28,9 @@ from tests.e2e.trading_helpers import ask, data_of, eventually
 ORDER = "/uapi/overseas-stock/v1/trading/order"
 REVISE = "/uapi/overseas-stock/v1/trading/order-rvsecncl"
 NEW_YORK_OPEN = datetime(2026, 12, 7, 23, 45, tzinfo=KST)  # Monday 09:45 in New York
-NEW_YORK_CLOSED = datetime(2026, 12, 7, 12, 0, tzinfo=KST)  # Sunday 22:00 in New York
+NEW_YORK_CLOSED = datetime(
+    2026, 12, 7, 8, 0, tzinfo=KST
+)  # Sunday 18:00 in New York (and no daytime session)
 
 
 @asynccontextmanager
@@ -189,3 +191,32 @@ def told(bot: BotHarness, user: User, text: str) -> list[Message]:
         for m in bot.api.transcript(bot.chat(user))
         if m.from_bot and text in (m.text or "") and "📊" not in (m.text or "")
     ]
+
+
+async def test_in_kis_us_daytime_hours_a_real_key_orders_into_the_daytime_session(
+    tmp_path: Path,
+) -> None:
+    daytime = datetime(2026, 12, 8, 11, 0, tzinfo=KST)  # Tuesday 11:00 KST
+    async with at(tmp_path, daytime) as bot:
+        user = await investor(bot)
+        summary = await ask(bot, user, "/buy AAPL 1 191.25")
+        assert "주간거래" in (summary.text or "")
+        await bot.press(user, summary, data_of(summary, "ok"))
+        assert posts(bot, "/uapi/overseas-stock/v1/trading/daytime-order") == [("TTTS6036U", 200)]
+        (order,) = orders_at(bot)
+        assert order.daytime and order.filled == 1  # at the price, in the daytime session
+        mock_user = await investor(bot, Environment.MOCK)  # mock has no daytime API
+        summary = await ask(bot, mock_user, "/buy AAPL 1 180")
+        assert "주간거래" not in (summary.text or "")
+        await bot.press(mock_user, summary, data_of(summary, "ok"))
+        assert posts(bot) == [("VTTT1002U", 200)]
+        # A resting real order is cancelled in the same session's API.
+        resting = await ask(bot, user, "/buy AAPL 1 150")
+        await bot.press(user, resting, data_of(resting, "ok"))
+        open_order = orders_at(bot)[-1]
+        change = await ask(bot, user, f"/cancel {open_order.odno}")
+        await bot.press(user, change, data_of(change, "ok"))
+        assert posts(bot, "/uapi/overseas-stock/v1/trading/daytime-order-rvsecncl") == [
+            ("TTTS6038U", 200)
+        ]
+        assert open_order.open_qty == 0

@@ -129,34 +129,68 @@ class OverseasClient:
     # -- orders ---------------------------------------------------------------------------
 
     async def place_order(
-        self, exchange: Exchange, side: Side, symbol: str, quantity: int, price: Decimal
+        self,
+        exchange: Exchange,
+        side: Side,
+        symbol: str,
+        quantity: int,
+        price: Decimal,
+        *,
+        daytime: bool = False,
     ) -> OrderReceipt:
-        """Send a limit order at `price` (in the exchange's currency). Never resent."""
+        """Send a limit order at `price` (in the exchange's currency). Never resent.
+        `daytime`: into the US daytime session (real accounts only; KisNotSupportedInMock)."""
         symbol = normalize_symbol(symbol)
         _check_quantity(quantity)
         _check_price(price)
+        if daytime and not exchange.is_us:
+            raise ValueError("the daytime session is for US stocks")
         body = queries.order_body(self.credential.account, exchange, side, symbol, quantity, price)
         logger.info(
-            "sending an overseas %s order for %s:%s x%d (%s)",
+            "sending an overseas %s order for %s:%s x%d (%s%s)",
             side, exchange.quote_code, symbol, quantity, self.credential.environment,
+            ", daytime" if daytime else "",
         )  # fmt: skip
+        if daytime:
+            endpoint = endpoints.DAYTIME_BUY if side is Side.BUY else endpoints.DAYTIME_SELL
+            return await self._order(endpoint, body)
         return await self._order(endpoints.order(exchange, side), body)
 
     async def cancel_order(
-        self, exchange: Exchange, symbol: str, order_no: str, quantity: int
+        self,
+        exchange: Exchange,
+        symbol: str,
+        order_no: str,
+        quantity: int,
+        *,
+        daytime: bool = False,
     ) -> OrderReceipt:
-        """Cancel `quantity` (the open remainder) of a US order."""
-        return await self._revise_or_cancel(exchange, symbol, order_no, quantity, None)
+        """Cancel `quantity` (the open remainder) of a US order (`daytime`: of the daytime
+        session, real accounts only)."""
+        return await self._revise_or_cancel(exchange, symbol, order_no, quantity, None, daytime)
 
     async def modify_order(
-        self, exchange: Exchange, symbol: str, order_no: str, quantity: int, price: Decimal
+        self,
+        exchange: Exchange,
+        symbol: str,
+        order_no: str,
+        quantity: int,
+        price: Decimal,
+        *,
+        daytime: bool = False,
     ) -> OrderReceipt:
         """Move the open remainder of a US limit order to `price`."""
         _check_price(price)
-        return await self._revise_or_cancel(exchange, symbol, order_no, quantity, price)
+        return await self._revise_or_cancel(exchange, symbol, order_no, quantity, price, daytime)
 
     async def _revise_or_cancel(
-        self, exchange: Exchange, symbol: str, order_no: str, quantity: int, price: Decimal | None
+        self,
+        exchange: Exchange,
+        symbol: str,
+        order_no: str,
+        quantity: int,
+        price: Decimal | None,
+        daytime: bool,
     ) -> OrderReceipt:
         if not exchange.is_us:
             raise ValueError("kisbot modifies and cancels US orders only (KIS's TR IDs for the "
@@ -168,7 +202,8 @@ class OverseasClient:
         body = queries.revise_cancel_body(
             self.credential.account, exchange, normalize_symbol(symbol), number, quantity, price
         )
-        return await self._order(endpoints.REVISE_CANCEL_US, body)
+        endpoint = endpoints.DAYTIME_REVISE_CANCEL if daytime else endpoints.REVISE_CANCEL_US
+        return await self._order(endpoint, body)
 
     async def _order(self, endpoint: Endpoint, body: dict[str, str]) -> OrderReceipt:
         answer = await self._gateway.call(self.credential, endpoint, body=body)

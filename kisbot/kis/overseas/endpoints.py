@@ -24,6 +24,12 @@ REVISE_CANCEL_US = Endpoint(
     "POST", f"{_TRADING}/order-rvsecncl", "TTTT1004U", "VTTT1004U", is_order=True
 )
 ORDER_PATH = f"{_TRADING}/order"
+# The US daytime session (주간거래): its own order APIs, real accounts only (kis-api §13.8).
+DAYTIME_BUY = Endpoint("POST", f"{_TRADING}/daytime-order", "TTTS6036U", None, is_order=True)
+DAYTIME_SELL = Endpoint("POST", f"{_TRADING}/daytime-order", "TTTS6037U", None, is_order=True)
+DAYTIME_REVISE_CANCEL = Endpoint(
+    "POST", f"{_TRADING}/daytime-order-rvsecncl", "TTTS6038U", None, is_order=True
+)
 
 
 def order(exchange: Exchange, side: Side) -> Endpoint:

@@ -36,6 +36,7 @@ NO_SHARES = Message("SBX00023", "매도가능수량이 부족합니다.")
 NO_ORDER = Message("SBX00024", "원주문번호가 존재하지 않습니다.")
 NOTHING_LEFT = Message("SBX00025", "정정/취소할 수량이 없습니다.")
 BAD_LOT = Message("SBX00026", "주문수량이 매매단위에 맞지 않습니다.")
+DAYTIME_CLOSED = Message("APBK1664", "주간거래 시간이 아닙니다.")  # pykis: market not open
 
 
 @dataclass(slots=True)
@@ -53,6 +54,7 @@ class OverseasOrder:
     filled: int = 0
     fill_amount: Decimal = Decimal(0)
     cancelled: int = 0  # closed without filling (cancelled, or moved to a revised order)
+    daytime: bool = False  # placed in the US daytime session (주간거래)
 
     @property
     def open_qty(self) -> int:
@@ -100,7 +102,7 @@ class OverseasBroker:
 
     def place(
         self, account: OverseasAccount, venue: Venue, symbol: str, side: str, qty: int,
-        price: Decimal,
+        price: Decimal, *, daytime: bool = False,
     ) -> OverseasOrder | Message:  # fmt: skip
         stock = self.market.get(venue.excd, symbol)
         if stock is None:
@@ -113,7 +115,10 @@ class OverseasBroker:
             return NO_CASH
         if side == SELL and qty > self._free_shares(account, stock):
             return NO_SHARES
+        if daytime and not self.market.is_daytime():
+            return DAYTIME_CLOSED
         order = self._new_order(account, stock, side, qty, stock.quantize(price), "")
+        order.daytime = daytime
         self._match(order)
         return order
 
@@ -135,6 +140,7 @@ class OverseasBroker:
             account, original.stock, original.side, qty, original.stock.quantize(price),
             original.odno,
         )  # fmt: skip
+        order.daytime = original.daytime
         self._match(order)
         return order
 
@@ -168,7 +174,8 @@ class OverseasBroker:
 
     def _match(self, order: OverseasOrder) -> None:
         stock = order.stock
-        if not self.market.is_open(stock.venue):
+        trading = self.market.is_daytime() if order.daytime else self.market.is_open(stock.venue)
+        if not trading:
             return
         crosses = stock.last <= order.price if order.side == BUY else stock.last >= order.price
         if crosses:

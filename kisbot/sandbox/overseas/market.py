@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from kisbot.clock import Clock
+from kisbot.clock import KST, Clock
 from kisbot.sandbox.overseas.listings import BY_EXCD, LISTINGS, OverseasListing, Venue
 
 _HISTORY_DAYS = 300
@@ -98,6 +98,14 @@ class OverseasMarket:
         if local.weekday() >= 5:
             return False
         return any(start <= local.time() < end for start, end in venue.hours)
+
+    def is_daytime(self, at: datetime | None = None) -> bool:
+        """KIS's US daytime session (주간거래), as the sandbox keeps it: weekdays 10:00-16:00
+        KST (or as a test forces every exchange)."""
+        if self.forced_open is not None:
+            return self.forced_open
+        local = (at or self.clock.now()).astimezone(KST)
+        return local.weekday() < 5 and time(10, 0) <= local.time() < time(16, 0)
 
     def local_now(self, venue: Venue) -> datetime:
         return self.clock.now().astimezone(venue.zone)

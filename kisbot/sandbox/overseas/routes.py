@@ -46,6 +46,7 @@ ORDER_TRS: dict[str, tuple[frozenset[str], str]] = {
     "VTTS0311U": (frozenset({"HASE", "VNSE"}), BUY),
     "VTTS0310U": (frozenset({"HASE", "VNSE"}), SELL),
 }
+DAYTIME_TRS = {"TTTS6036U": BUY, "TTTS6037U": SELL}  # real only (kis-api §13.8)
 _CTX_WIDTH = 200
 _SIGNS = {1: "2", 0: "3", -1: "5"}  # 상승, 보합, 하락
 
@@ -137,7 +138,12 @@ async def order(call: KisCall) -> web.Response:
     if isinstance(account, Message):
         return kis_response(account, tr_id=call.tr_id)
     venue = BY_TRADE_CODE.get(str(call.body.get("OVRS_EXCG_CD", "")).strip())
-    codes, side = ORDER_TRS[call.tr_id]
+    daytime = call.tr_id in DAYTIME_TRS
+    codes, side = (
+        (frozenset({"NASD", "NYSE", "AMEX"}), DAYTIME_TRS[call.tr_id])
+        if daytime
+        else ORDER_TRS[call.tr_id]
+    )
     if venue is None or venue.trade_code not in codes:
         return kis_response(messages.invalid_input("OVRS_EXCG_CD"), tr_id=call.tr_id)
     if str(call.body.get("ORD_DVSN", "")).strip() != "00":
@@ -148,7 +154,9 @@ async def order(call: KisCall) -> web.Response:
     if unit_price is None:
         return kis_response(messages.invalid_input("OVRS_ORD_UNPR"), tr_id=call.tr_id)
     symbol = str(call.body.get("PDNO", ""))
-    placed = call.host.overseas.place(account, venue, symbol, side, qty, unit_price)
+    placed = call.host.overseas.place(
+        account, venue, symbol, side, qty, unit_price, daytime=daytime
+    )
     return _order_answer(call, placed, _placed_ok(call, side))
 
 
