@@ -12,6 +12,7 @@ from handlers.i18n import Markup
 from kisbot.kis import BalanceSummary, Holding
 from kisbot.kis.overseas import OverseasHolding
 from kisbot.market import BalanceView, CurrencyHoldings, OverseasBalanceView
+from kisbot.securities import Security
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _abroad_holding(turn: Turn, group: CurrencyHoldings, holding: OverseasHoldin
     def cash(value: Decimal) -> str:
         return money(value, group.currency, group.symbol)
 
-    code = f"{holding.exchange.quote_code}:{holding.symbol}" if holding.exchange else holding.symbol
+    code = Security(holding.symbol, None, holding.exchange).shown_code
     return turn.t(
         "account.holding",
         name=holding.name or holding.symbol,

@@ -90,12 +90,17 @@ async def daily_picked(turn: Turn, callback: DailyPick) -> None:
 
 
 async def send_daily(turn: Turn, view: DailyView | OverseasDailyView) -> None:
-    """The table, then (for more than one day) the chart as a photo."""
-    await turn.reply(daily_text(turn, view))
+    """The table, then (for more than one day) the chart as a photo.
+
+    The chart is drawn before the table goes out, so the two arrive together: a chart that
+    came a second after its table read as a separate answer (and a piped demo script pressed
+    the wrong message's buttons)."""
     if len(view.bars) < 2:
+        await turn.reply(daily_text(turn, view))
         return
     title = f"{view.security.label} ({view.security.shown_code})"
     png = await asyncio.to_thread(render_daily_chart, title, view.bars)
+    await turn.reply(daily_text(turn, view))
     caption = turn.t(
         "quotes.chart_caption",
         name=view.security.label,

@@ -25,7 +25,7 @@ from kisbot.orders import (
     Submission,
     SubmitOutcome,
 )
-from kisbot.securities import overseas_key
+from kisbot.securities import overseas_key, shown_code
 
 
 def order_text(turn: Turn, draft: OrderDraft | OverseasOrderDraft) -> str:
@@ -229,7 +229,7 @@ def overseas_order_line(locale: str, record: OverseasOrderRecord) -> str:
 
 async def _name(core: Core, code: str) -> str:
     name = await core.securities.name(code)
-    shown = code.replace(".", ":", 1) if overseas_key(code) else code
+    shown = shown_code(code)
     return f"{name}({shown})" if name else shown
 
 
