@@ -4,7 +4,7 @@ Two ways to share a KIS app key's budget between `kisbot run` processes, measure
 
 - kisbot: `kisbot.kis.limiter.RateLimiter` over `kisbot.store.rate_budget.RateBudget`, as the
   bot wires them (each process its own limiter, every slot reserved with one UPDATE of the
-  budget's GCRA row; the engine from `kisbot.store.engine.create_engine`, pre-ping on);
+  budget's GCRA row; on its own engine, `kisbot.store.rate_budget.budget_engine`);
 - pyrate-limiter 4.x: `Limiter(PostgresBucket(pool, ..., [Rate(18, Duration.SECOND)]))` over a
   psycopg_pool `ConnectionPool`, taken with `await limiter.try_acquire_async(...)` (the bucket
   is synchronous: its queries run on the event loop; a full window answers "no" and the limiter
@@ -53,7 +53,7 @@ from kisbot.clock import SystemClock
 from kisbot.kis.limiter import RateLimiter
 from kisbot.store.engine import create_engine
 from kisbot.store.migrations import upgrade_database
-from kisbot.store.rate_budget import RateBudget
+from kisbot.store.rate_budget import RateBudget, budget_engine
 
 RATE = 18
 INTERVAL = 1.0 / RATE
@@ -61,7 +61,9 @@ BUDGET = "bench:shared-rate"  # kisbot's budget row
 BUCKET = "bench_shared_rate"  # pyrate's table: ratelimit___bench_shared_rate
 START_DELAY = 1.0  # seconds between "go" and the common start, so every process starts at once
 IMPLEMENTATIONS = ("kisbot", "pyrate")
-WHAT_IFS = ("kisbot-noping",)  # kisbot's RateBudget on an engine without pool_pre_ping
+# kisbot's RateBudget on a general-purpose engine with pool_pre_ping (how it ran before it got
+# an engine of its own, kisbot.store.rate_budget.budget_engine)
+WHAT_IFS = ("kisbot-pooled",)
 
 
 # -- the worker processes ---------------------------------------------------------------------
@@ -85,8 +87,9 @@ def psycopg_conninfo(url: str) -> str:
 class KisbotSide:
     """kisbot's limiter over the shared GCRA row, counting what the engine sends."""
 
-    def __init__(self, url: str, margin: float = 0.0, pre_ping: bool = True) -> None:
-        self.engine = create_engine(url, pool_pre_ping=pre_ping)
+    def __init__(self, url: str, margin: float = 0.0, pre_ping: bool = False) -> None:
+        # The bot's own engine for it (budget_engine), or the what-if's pooled one.
+        self.engine = create_engine(url, pool_pre_ping=True) if pre_ping else budget_engine(url)
         self.statements = 0
         self.pings = 0
 
@@ -164,8 +167,8 @@ async def run_worker_process(
     side: KisbotSide | PyrateSide
     if impl == "pyrate":
         side = PyrateSide(url)
-    else:  # kisbot, or the what-if kisbot-noping: its engine without pre-ping
-        side = KisbotSide(url, margin, pre_ping=impl == "kisbot")
+    else:  # kisbot, or the what-if kisbot-pooled: a general engine with pre-ping
+        side = KisbotSide(url, margin, pre_ping=impl == "kisbot-pooled")
     await side.connect()
     conn.send("ready")
     start_at, end_at = await asyncio.to_thread(conn.recv)

@@ -15,7 +15,7 @@ from kisbot.store.engine import create_engine, create_session_factory
 from kisbot.store.errors import MissingKeyError, VaultError, WrongKeyError
 from kisbot.store.models import AccessTokenRow, ApprovalKeyRow, Base, CredentialRow, User
 from kisbot.store.ownership import KeyOwnership, key_labels, key_ownership
-from kisbot.store.rate_budget import KisKeyBudget, RateBudget
+from kisbot.store.rate_budget import KisKeyBudget, RateBudget, budget_engine
 from kisbot.store.repos import AlertRepo, ConfirmationRepo, CredentialRepo, OutboxRepo, UserRepo
 from kisbot.store.repos.credentials import decrypt_row
 from kisbot.store.token_store import DatabaseTokenStore
@@ -105,25 +105,13 @@ class Database:
         return key_ownership(self.engine.url.render_as_string(hide_password=False), self.clock)
 
     def rate_budget(self) -> RateBudget | None:
-        """Call slots shared with the other processes on this database; None on SQLite, where
-        one process is all there is.
-
-        On an engine of its own: a slot is one statement on the path of every KIS call, so it
-        must not queue behind the bot's other queries for a pooled connection (which timed out
-        under load, pacing each process alone), nor pay the pool's pre-ping (a transaction of
-        its own each time). A dropped connection fails one reservation, and that one call is
-        paced locally (kisbot.kis.limiter).
-        """
+        """Call slots shared with the other processes on this database (on an engine of its
+        own: `budget_engine`); None on SQLite, where one process is all there is."""
         if self.engine.dialect.name != "postgresql":
             return None
         if self._budget is None:
-            engine = create_engine(
-                self.engine.url.render_as_string(hide_password=False),
-                pool_size=2,
-                max_overflow=4,
-                pool_pre_ping=False,
-            )
-            self._budget = RateBudget(engine, self.clock)
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._budget = RateBudget(budget_engine(url), self.clock)
         return self._budget
 
     def kis_key_budget(self) -> KisKeyBudget | None:

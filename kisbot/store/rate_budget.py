@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kisbot.clock import Clock
 from kisbot.kis.credentials import Credential
+from kisbot.store.engine import create_engine
 from kisbot.store.ownership import key_hash
 from kisbot.store.vault import Vault
 
@@ -40,6 +41,15 @@ _RESERVE = text(
     "CAST(:now AS double precision)) + CAST(:interval AS double precision) "
     "RETURNING b.next_free - CAST(:interval AS double precision)"
 )
+
+
+def budget_engine(url: str) -> AsyncEngine:
+    """The engine a RateBudget runs on: its own small pool, without pre-ping. A slot is one
+    statement on the path of every KIS call: it must not queue behind the bot's other queries
+    for a pooled connection (which timed out under load, leaving each process to pace alone),
+    nor pay a pre-ping transaction each time. A dropped connection fails one reservation, and
+    that call is paced locally (kisbot.kis.limiter)."""
+    return create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=False)
 
 
 class RateBudget:
