@@ -5,9 +5,11 @@ With KISBOT_MARKET_HOURS_ONLY on, rounds run while any venue trades (08:00-20:00
 days) and read the price that moves then (`KrxCalendar.alert_feed`): on real keys the combined
 KRX+NXT price while KRX takes orders and NXT's alone after; on mock keys KRX's, 09:00-15:30.
 Between rounds, trades KIS streams over the WebSocket (`on_tick`) are checked against the
-alerts on their code, held in memory from the last round; codes with a live tick registration
-are left out of the rounds' fetches. Both fire through the same conditional UPDATE, so a tick
-and a poll never both fire an alert.
+alerts on their code, held in memory from the last round; codes whose tick registration was
+already live at the last round are left out of the rounds' fetches (a code that has just become
+live is fetched once more: KIS streams trades, not the price a new registration starts from, so
+a crossing between the last fetch and the registration would wait for the next trade). Both
+fire through the same conditional UPDATE, so a tick and a poll never both fire an alert.
 
 The alerts table is the truth; a tick only reads it and moves rows with conditional UPDATEs,
 so two bot processes sharing one PostgreSQL fire each alert once. Quotes are read at background
@@ -98,6 +100,7 @@ class AlertEngine:
         self._chats: dict[int, int] = {}
         self._prices: dict[str, tuple[int, int]] = {}
         self._live_codes: Callable[[], Collection[str]] = frozenset
+        self._live_at_last_round: frozenset[str] = frozenset()
         self.on_fired: Callable[[], None] = _nothing
 
     async def tick(self, keep_going: Callable[[], bool] | None = None) -> TickReport:
@@ -129,8 +132,9 @@ class AlertEngine:
         report = TickReport(alerts=len(alerts))
         chats = await self._repo.chat_ids(alert.user_id for alert in alerts)
         self._index(alerts, chats)
-        live = set(self._live_codes())
-        polled = [alert for alert in alerts if alert.code not in live]
+        live, live_before = frozenset(self._live_codes()), self._live_at_last_round
+        self._live_at_last_round = live
+        polled = [alert for alert in alerts if alert.code not in live & live_before]
         if not polled:
             return report
         groups = await self._group(polled)

@@ -32,6 +32,7 @@ from kisbot.kis.models import (
     Side,
     Venue,
 )
+from kisbot.kis.overseas.client import OverseasClient
 from kisbot.kis.parsing import Row, first_row, rows, text
 from kisbot.kis.tokens import AccessToken
 
@@ -60,6 +61,11 @@ class KisClient:
     @property
     def environment(self) -> Environment:
         return self.credential.environment
+
+    @property
+    def overseas(self) -> OverseasClient:
+        """The same key's operations on overseas exchanges (kis-api §13)."""
+        return OverseasClient(self._gateway, self._clock, self.credential)
 
     # -- tokens ---------------------------------------------------------------------------
 

@@ -89,9 +89,11 @@ class KisGateway:
         *,
         max_pages: int = 10,
         priority: Priority = Priority.INTERACTIVE,
+        page_keys: tuple[str, str] = _PAGE_KEYS,
     ) -> list[KisAnswer]:
-        """Every page of a tr_cont-paged read, echoing the CTX keys verbatim; capped."""
-        query = {**params, **dict.fromkeys(_PAGE_KEYS, "")}
+        """Every page of a tr_cont-paged read, echoing the CTX keys verbatim; capped. Domestic
+        APIs page with 100-character keys, overseas ones with 200 (`page_keys`)."""
+        query = {**params, **dict.fromkeys(page_keys, "")}
         answers: list[KisAnswer] = []
         tr_cont = ""
         for _ in range(max_pages):
@@ -102,7 +104,7 @@ class KisGateway:
             if not answer.more:
                 return answers
             body = answer.body or {}
-            query.update({key: raw_text(body, key.lower()) for key in _PAGE_KEYS})
+            query.update({key: raw_text(body, key.lower()) for key in page_keys})
             tr_cont = "N"
         logger.warning("stopped paging %s after %d pages", endpoint.path, max_pages)
         return answers

@@ -7,10 +7,14 @@ for a real trading TR ID), as KIS's mock host does.
 from __future__ import annotations
 
 from kisbot.sandbox.gateway import Api
+from kisbot.sandbox.overseas import routes as overseas
 from kisbot.sandbox.routes import account, order_inquiries, orders, quotations
 
 QUOTATIONS = "/uapi/domestic-stock/v1/quotations"
 TRADING = "/uapi/domestic-stock/v1/trading"
+OVERSEAS_PRICE = "/uapi/overseas-price/v1/quotations"
+OVERSEAS_TRADING = "/uapi/overseas-stock/v1/trading"
+_OVERSEAS_ORDERS = frozenset(overseas.ORDER_TRS)
 
 
 def _ids(*names: str) -> frozenset[str]:
@@ -95,4 +99,19 @@ APIS: tuple[Api, ...] = (
         _ids("VTTC0013U", "VTTC0803U"),
         orders.order_rvsecncl,
     ),
-)
+    Api("GET", f"{OVERSEAS_PRICE}/price", _ids("HHDFS00000300"), _ids("HHDFS00000300"),
+        overseas.price),
+    Api("GET", f"{OVERSEAS_PRICE}/price-detail", _ids("HHDFS76200200"), _ids(),
+        overseas.price_detail),
+    Api("GET", f"{OVERSEAS_PRICE}/dailyprice", _ids("HHDFS76240000"), _ids("HHDFS76240000"),
+        overseas.dailyprice),
+    Api("POST", f"{OVERSEAS_TRADING}/order",
+        frozenset(tr for tr in _OVERSEAS_ORDERS if tr.startswith("T")),
+        frozenset(tr for tr in _OVERSEAS_ORDERS if tr.startswith("V")), overseas.order),
+    Api("POST", f"{OVERSEAS_TRADING}/order-rvsecncl", _ids("TTTT1004U"), _ids("VTTT1004U"),
+        overseas.order_rvsecncl),
+    Api("GET", f"{OVERSEAS_TRADING}/inquire-ccnl", _ids("TTTS3035R"), _ids("VTTS3035R"),
+        overseas.inquire_ccnl),
+    Api("GET", f"{OVERSEAS_TRADING}/inquire-balance", _ids("TTTS3012R"), _ids("VTTS3012R"),
+        overseas.inquire_balance),
+)  # fmt: skip

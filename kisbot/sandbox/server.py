@@ -12,6 +12,7 @@ where each host listens. Time comes from `clock` (kisbot.clock), the machine's b
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +25,7 @@ from kisbot.sandbox.control import Control
 from kisbot.sandbox.faults import LoggedRequest
 from kisbot.sandbox.gateway import FLAVOUR, STATE, gateway_middleware, route
 from kisbot.sandbox.messages import FLAVOURS, Flavour
+from kisbot.sandbox.overseas.broker import OverseasAccount
 from kisbot.sandbox.realtime import SessionStats
 from kisbot.sandbox.routes import control as control_routes
 from kisbot.sandbox.routes import files, oauth, websocket
@@ -188,6 +190,32 @@ class Sandbox:
     def expire_tokens(self, appkey: str | None = None) -> int:
         """Expire every token (of one app key); returns how many."""
         return self.control.expire_tokens(appkey)
+
+    # -- overseas ---------------------------------------------------------------------------
+
+    def overseas_price(self, excd: str, symbol: str) -> Decimal:
+        stock = self.state.overseas_market.get(excd, symbol)
+        if stock is None:
+            raise KeyError(f"{excd}:{symbol}")
+        return stock.last
+
+    def set_overseas_price(self, excd: str, symbol: str, price: Decimal | str) -> Decimal:
+        """Trade an overseas listing at `price`; resting orders it reaches fill while its
+        exchange is open."""
+        return self.state.overseas_market.set_price(excd, symbol, Decimal(price))
+
+    def force_overseas_hours(self, is_open: bool | None) -> None:
+        """Open (True) or close (False) every overseas exchange; None: their own hours."""
+        self.state.overseas_market.forced_open = is_open
+
+    def fill_overseas(
+        self, odno: str, qty: int, *, price: Decimal | None = None, flavour: Flavour = "mock"
+    ) -> None:
+        self.state.hosts[flavour].overseas.fill(odno, qty, price)
+
+    def overseas_account(self, account: str, flavour: Flavour = "mock") -> OverseasAccount:
+        cano, _, product = account.partition("-")
+        return self.state.hosts[flavour].overseas.account(cano, product or "01")
 
     def requests(
         self, path: str | None = None, *, flavour: Flavour | None = None, tr_id: str | None = None

@@ -12,6 +12,8 @@ from kisbot.sandbox.broker import Broker
 from kisbot.sandbox.faults import FaultBook, RequestLog
 from kisbot.sandbox.market import Market
 from kisbot.sandbox.messages import FLAVOURS, Flavour
+from kisbot.sandbox.overseas.broker import OverseasBroker
+from kisbot.sandbox.overseas.market import OverseasMarket
 from kisbot.sandbox.realtime import Realtime
 
 
@@ -23,6 +25,7 @@ class Host:
     tokens: TokenBook
     limiter: RateLimiter
     broker: Broker
+    overseas: OverseasBroker
 
 
 class SandboxState:
@@ -43,6 +46,7 @@ class SandboxState:
     ) -> None:
         self.clock = clock
         self.market = Market(clock, seed=seed, walk_interval=walk_interval)
+        self.overseas_market = OverseasMarket(clock, seed)
         self.appkeys = AppKeys()
         self.faults = FaultBook()
         self.log = RequestLog()
@@ -53,6 +57,7 @@ class SandboxState:
                 TokenBook(clock, interval=token_interval),
                 RateLimiter(clock, rates[flavour]),
                 Broker(flavour, self.market, clock),
+                OverseasBroker(flavour, self.overseas_market, clock),
             )
             for flavour in FLAVOURS
         }
@@ -84,6 +89,7 @@ class SandboxState:
         self.approvals.reset()
         self.market.reset()
         self.market.is_open = True
+        self.overseas_market.reset()
         self.appkeys.reset()
         self.faults.clear()
         self.log.clear()
@@ -91,3 +97,4 @@ class SandboxState:
             host.tokens.reset()
             host.limiter.reset()
             host.broker.reset()
+            host.overseas.reset()

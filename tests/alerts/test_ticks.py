@@ -71,8 +71,28 @@ async def test_codes_live_on_a_websocket_are_left_out_of_rounds(
     async with kis_for(sandbox, database, clock) as kis:
         engine = engine_for(database, kis, clock)
         engine.follow_live_codes(lambda: {"005930"})
-        report = await engine.tick()
-    assert report.calls == 1 and len(sandbox.requests("inquire-price")) == 1
+        first = await engine.tick()  # 005930 has just become live: fetched once more
+        second = await engine.tick()
+    assert (first.calls, second.calls) == (2, 1)
+    assert len(sandbox.requests("inquire-price")) == 3
+
+
+async def test_a_crossing_before_a_code_went_live_is_found_by_the_next_round(
+    opened: Opener, sandbox: Sandbox, clock: ManualClock
+) -> None:
+    database = await opened(clock)
+    await register(database, USER, Environment.MOCK)
+    sandbox.set_price("005930", 70_000)
+    await database.alerts.add(USER, "005930", "above", 71_000)
+    live: set[str] = set()
+    async with kis_for(sandbox, database, clock) as kis:
+        engine = engine_for(database, kis, clock)
+        engine.follow_live_codes(lambda: live)
+        assert (await engine.tick()).fired == 0
+        # Crossed, then registered: KIS streams trades from now on, so no tick tells of it.
+        sandbox.set_price("005930", 71_500)
+        live.add("005930")
+        assert (await engine.tick()).fired == 1
 
 
 async def test_codes_are_ranked_by_how_near_their_alerts_are_to_firing(

@@ -150,6 +150,8 @@ async def _rotation_lock_after_dropping_the_bots(url: str) -> AsyncIterator[None
                     text(
                         "SELECT pg_terminate_backend(pid) FROM pg_locks "
                         "WHERE locktype = 'advisory' AND mode = 'ShareLock' "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database()) "
                         "AND ((classid::bigint << 32) | objid::bigint) = :id"
                     ),
                     {"id": RUN_LOCK_ID},

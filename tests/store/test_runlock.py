@@ -74,6 +74,8 @@ async def test_postgres_lock_is_taken_again_after_its_connection_dropped(
                     text(
                         "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
                         "WHERE locktype = 'advisory' AND mode = 'ShareLock' "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database()) "
                         "AND ((classid::bigint << 32) | objid::bigint) = :id"
                     ),
                     {"id": RUN_LOCK_ID},
