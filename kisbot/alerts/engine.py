@@ -311,7 +311,8 @@ class AlertEngine:
         failed = [0] * len(groups)
 
         async def work() -> None:
-            while queue:
+            # Asked between calls, as one by one: a bot told to stop must not wait out a round.
+            while queue and self._keep_going():
                 index, group, batch = queue.popleft()
                 try:
                     fetched[index][0].update(

@@ -39,6 +39,7 @@ class Database:
     confirmations: ConfirmationRepo = field(init=False)
     tokens: DatabaseTokenStore = field(init=False)
     approval_keys: DatabaseApprovalStore = field(init=False)
+    _budget: RateBudget | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.users = UserRepo(self.sessions, self.clock)
@@ -105,10 +106,25 @@ class Database:
 
     def rate_budget(self) -> RateBudget | None:
         """Call slots shared with the other processes on this database; None on SQLite, where
-        one process is all there is."""
+        one process is all there is.
+
+        On an engine of its own: a slot is one statement on the path of every KIS call, so it
+        must not queue behind the bot's other queries for a pooled connection (which timed out
+        under load, pacing each process alone), nor pay the pool's pre-ping (a transaction of
+        its own each time). A dropped connection fails one reservation, and that one call is
+        paced locally (kisbot.kis.limiter).
+        """
         if self.engine.dialect.name != "postgresql":
             return None
-        return RateBudget(self.engine, self.clock)
+        if self._budget is None:
+            engine = create_engine(
+                self.engine.url.render_as_string(hide_password=False),
+                pool_size=2,
+                max_overflow=4,
+                pool_pre_ping=False,
+            )
+            self._budget = RateBudget(engine, self.clock)
+        return self._budget
 
     def kis_key_budget(self) -> KisKeyBudget | None:
         """Each KIS app key's call slots shared across processes (None on SQLite)."""
@@ -128,6 +144,8 @@ class Database:
         return key_labels(self.vault, credentials)
 
     async def close(self) -> None:
+        if self._budget is not None:
+            await self._budget.aclose()
         await self.engine.dispose()
 
 

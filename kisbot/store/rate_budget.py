@@ -46,9 +46,14 @@ class RateBudget:
     """Named budgets of evenly spaced slots, shared through the database."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock, *, timeout: float = TIMEOUT) -> None:
+        self._own_engine = engine
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._timeout = timeout
+
+    async def aclose(self) -> None:
+        """Close the budget's connections (its engine is its own)."""
+        await self._own_engine.dispose()
 
     async def reserve(self, name: str, interval: float) -> float:
         """Take the next slot of budget `name`, at least `interval` seconds after the previous

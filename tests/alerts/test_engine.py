@@ -94,6 +94,24 @@ async def test_a_real_key_reads_thirty_codes_a_call(
     assert report.alerts == 40 and report.fired == 0
 
 
+async def test_a_bot_told_to_stop_makes_no_more_multi_quote_calls(
+    opened: Opener, sandbox: Sandbox, clock: ManualClock
+) -> None:
+    database = await opened(clock)
+    for user in range(USER, USER + 3):  # three real keys: three calls, each on its own key
+        await register(database, user, Environment.REAL)
+        await database.alerts.add(user, codes(1)[0], "above", 100_000_000)
+    asked: list[int] = []
+
+    def keep_going() -> bool:
+        asked.append(len(sandbox.requests("intstock-multprice")))
+        return len(asked) == 1  # yes once, then "stopping"
+
+    async with kis_for(sandbox, database, clock) as kis:
+        await engine_for(database, kis, clock).tick(keep_going)
+    assert len(sandbox.requests("intstock-multprice")) < 3
+
+
 async def test_a_refused_key_does_not_stop_the_others(
     opened: Opener, sandbox: Sandbox, clock: ManualClock
 ) -> None:
