@@ -72,7 +72,16 @@ async def open_services(
     logger.info("services open: database %s", _database_kind(settings))
     ownership = database.key_ownership()
     await ownership.start()
-    return Services(settings, clock, http, database, kis, symbols, KrxCalendar(clock), ownership)
+    return Services(
+        settings,
+        clock,
+        http,
+        database,
+        kis,
+        symbols,
+        KrxCalendar(clock, wait_for_build=False),
+        ownership,
+    )
 
 
 def kis_service(
