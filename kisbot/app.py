@@ -106,20 +106,23 @@ async def _open(application: Application) -> None:
         await core.owners.rebalance()
         register_rebalance(application)
     _share_flood_limit(application, services)
-    # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile.
-    # The calendar is wanted whatever KISBOT_MARKET_HOURS_ONLY says: orders and /price ask it
-    # which venue trades now. The runner calls this again if setMyCommands failed on the
-    # network: start them once.
+    # Names and the KRX calendar take a few seconds to load; commands with codes work meanwhile
+    # (the calendar answers from weekdays until built; the first question about a venue builds
+    # it when the rounds do not need it from the start). The runner calls this again if
+    # setMyCommands failed on the network: start them once.
     if WARM_UP_KEY not in application.bot_data:
-        application.bot_data[WARM_UP_KEY] = [
-            asyncio.create_task(services.symbols.load(), name="load-symbols"),
-            asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"),
-        ]
-        if services.overseas_symbols is not None and services.overseas_hours is not None:
-            application.bot_data[WARM_UP_KEY] += [
-                asyncio.create_task(services.overseas_symbols.load(), name="load-overseas"),
-                asyncio.create_task(services.overseas_hours.warm_up(), name="warm-overseas"),
-            ]
+        tasks = [asyncio.create_task(services.symbols.load(), name="load-symbols")]
+        if services.overseas_symbols is not None:
+            tasks.append(
+                asyncio.create_task(services.overseas_symbols.load(), name="load-overseas")
+            )
+        if settings.market_hours_only:  # the rounds ask the calendars from the start
+            tasks.append(asyncio.create_task(services.calendar.warm_up(), name="warm-calendar"))
+            if services.overseas_hours is not None:
+                tasks.append(
+                    asyncio.create_task(services.overseas_hours.warm_up(), name="warm-overseas")
+                )
+        application.bot_data[WARM_UP_KEY] = tasks
     await register_commands(application)
 
 

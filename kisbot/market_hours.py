@@ -144,6 +144,9 @@ class _Sessions:
 
 _cache: dict[int, _Sessions] = {}
 _cache_lock = threading.Lock()
+_building: set[int] = set()  # years a background thread is building
+_building_lock = threading.Lock()  # not _cache_lock: that one is held for a whole build
+_WEEKDAYS = _Sessions(first=date.max, last=date.min, hours={})  # covers nothing: weekday logic
 
 
 def _build_sessions(year: int) -> _Sessions:
@@ -158,6 +161,23 @@ def _build_sessions(year: int) -> _Sessions:
             sessions = _Sessions(first=date.max, last=date.min, hours={})
         _cache[year] = sessions
         return sessions
+
+
+def _build_in_background(year: int) -> None:
+    """Start building `year`'s sessions in a daemon thread, unless one is at it already."""
+    with _building_lock:
+        if year in _cache or year in _building:
+            return
+        _building.add(year)
+
+    def build() -> None:
+        try:
+            _build_sessions(year)
+        finally:
+            with _building_lock:
+                _building.discard(year)
+
+    threading.Thread(target=build, name="krx-calendar", daemon=True).start()
 
 
 def _load_xkrx(year: int) -> _Sessions:
@@ -191,9 +211,19 @@ def _load_xkrx(year: int) -> _Sessions:
 class KrxCalendar:
     """KRX's trading days and the sessions of both venues, reading 'now' from a clock."""
 
-    def __init__(self, clock: Clock, schedules: tuple[Schedule, ...] = SCHEDULES) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        schedules: tuple[Schedule, ...] = SCHEDULES,
+        *,
+        wait_for_build: bool = True,
+    ) -> None:
+        """`wait_for_build=False` (the bot's): a question asked before the calendar is built
+        starts the build in a thread and is answered from weekdays meanwhile, so no command
+        or round ever waits seconds for it (nor spends them when nothing asks)."""
         self._clock = clock
         self._schedules = schedules
+        self._wait_for_build = wait_for_build
 
     async def warm_up(self) -> None:
         """Build the calendar in a worker thread, so the first check does not block the loop.
@@ -206,7 +236,7 @@ class KrxCalendar:
 
         def build() -> None:
             try:
-                self._sessions()
+                _build_sessions(self._year())
             finally:
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                     loop.call_soon_threadsafe(_resolve, built)
@@ -308,9 +338,18 @@ class KrxCalendar:
             raise ValueError("market hours need a timezone-aware datetime")
         return moment.astimezone(KST)
 
+    def _year(self) -> int:
+        return self._clock.now().astimezone(KST).year
+
     def _sessions(self) -> _Sessions:
-        year = self._clock.now().astimezone(KST).year
-        return _cache.get(year) or _build_sessions(year)
+        year = self._year()
+        cached = _cache.get(year)
+        if cached is not None:
+            return cached
+        if self._wait_for_build:
+            return _build_sessions(year)
+        _build_in_background(year)
+        return _WEEKDAYS
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

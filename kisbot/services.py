@@ -84,7 +84,7 @@ async def open_services(
         database,
         kis,
         symbols,
-        KrxCalendar(clock),
+        KrxCalendar(clock, wait_for_build=False),
         ownership,
         overseas_symbols,
         OverseasHours(clock),

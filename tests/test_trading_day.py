@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time as time_module
 from datetime import date, datetime, time
 
 import pytest
 
+from kisbot import market_hours
 from kisbot.clock import KST, ManualClock
 from kisbot.kis import Environment
 from kisbot.kis.models import PriceFeed, Venue
@@ -147,3 +150,27 @@ def test_any_venue_trading_spans_0800_to_2000(calendar: KrxCalendar) -> None:
     assert not calendar.any_trading(at(20, 0))
     assert calendar.nxt_trading(at(19, 0))
     assert not calendar.nxt_trading(at(8, 55))
+
+
+def test_the_bots_calendar_answers_from_weekdays_while_it_is_built(monkeypatch) -> None:
+    release, loaded = threading.Event(), threading.Event()
+    real = market_hours._load_xkrx
+
+    def slow(year: int) -> market_hours._Sessions:
+        release.wait(10)
+        sessions = real(year)
+        loaded.set()
+        return sessions
+
+    monkeypatch.setattr(market_hours, "_cache", {})
+    monkeypatch.setattr(market_hours, "_load_xkrx", slow)
+    calendar = KrxCalendar(ManualClock(), wait_for_build=False)
+    chuseok = date(2026, 9, 24)  # a Thursday, a holiday only the built calendar knows
+    assert calendar.default_venue(at(10, 0, chuseok)) is Venue.KRX  # at once, from weekdays
+    release.set()
+    assert loaded.wait(10)
+    for _ in range(100):  # the thread stores it right after loading
+        if market_hours._cache:
+            break
+        time_module.sleep(0.01)
+    assert calendar.default_venue(at(10, 0, chuseok)) is None
