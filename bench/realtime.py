@@ -71,7 +71,7 @@ from kisbot.sandbox import Sandbox
 from kisbot.sandbox.catalog import Listing
 from kisbot.sandbox.market import Market
 from kisbot.sandbox.realtime.frames import data_frames, tick_record
-from kisbot.sandbox.realtime.session import TICK_TR
+from kisbot.sandbox.realtime.session import TICK_TR, TICK_TRS
 from kisbot.securities import Securities
 from kisbot.store.database import Database, open_database
 from kisbot.store.migrations import upgrade_database
@@ -174,7 +174,7 @@ class World:
 
     def ticked_codes(self) -> int:
         """Tick registrations over every sandbox session."""
-        return sum(tr == TICK_TR for s in self.sandbox.sessions() for tr, _ in s.registrations)
+        return sum(tr in TICK_TRS for s in self.sandbox.sessions() for tr, _ in s.registrations)
 
 
 def new_sandbox() -> Sandbox:

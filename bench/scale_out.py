@@ -668,7 +668,7 @@ async def place_order(fleet: Fleet, user: User) -> bool:
 
     api = fleet.api
     chat = api.private_chat(user)
-    await fleet.say(user, f"/buy {ORDER_CODE} 1")
+    await fleet.say(user, f"/buy {ORDER_CODE} 1 krx")  # a market order: KRX at any hour
 
     def summary() -> Message | None:
         for message in api.transcript(chat):

@@ -221,7 +221,7 @@ async def test_three_processes_share_the_keys_and_do_everything_once(fleet: Flee
 
     # An order: the 확인 press reaches every process at once; one order, one fill notice.
     buyer = fleet.users[0]
-    await fleet.say(0, buyer, "/buy 005930 3")
+    await fleet.say(0, buyer, "/buy 005930 3 krx")  # a market order: KRX takes them at any hour
     await eventually(lambda: len(fleet.messages(buyer, "확인을 누르면")) == 1)
     (summary,) = fleet.messages(buyer, "확인을 누르면")
     accept = next(
