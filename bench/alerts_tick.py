@@ -171,8 +171,10 @@ class _NoNames:
 
 
 def alerts_of(settings: Settings, database: Database, kis: KisService, clock: Clock) -> Alerts:
-    """The bot's alerts feature over this store and KIS service, wired as `kisbot run` wires it."""
+    """The bot's alerts feature over this store and KIS service, wired as `kisbot run` wires it
+    (its calendar built first, as the bot builds it once: the tick is measured, not that)."""
     calendar = KrxCalendar(clock)
+    calendar.is_trading_day(clock.now().date())  # builds the XKRX sessions (seconds, once)
     services = Services(settings, clock, None, database, kis, _NoNames(), calendar, KeyOwnership())  # type: ignore[arg-type]
     return build_core(services).alerts
 

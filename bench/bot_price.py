@@ -289,7 +289,7 @@ def start_sandbox(pin: bool) -> tuple[subprocess.Popen[str], dict[str, str]]:
     )
     urls: dict[str, str] = {}
     assert process.stdout is not None
-    while len(urls) < 3:
+    while "KISBOT_SYMBOLS_URL" not in urls:  # the last line the sandbox prints
         line = process.stdout.readline()
         if not line:
             raise RuntimeError("the KIS sandbox did not start")
@@ -379,7 +379,10 @@ async def run(args: argparse.Namespace, conn: Connection, urls: dict[str, str]) 
         await start_in_loop(app)
         bench = Bench(app, conn, args.profile)
         try:
-            await asyncio.gather(*app.bot_data[WARM_UP_KEY])  # the symbol directory
+            await asyncio.gather(*app.bot_data[WARM_UP_KEY])  # the symbol directories
+            # The KRX calendar (a few seconds of CPU, once) is built on a bot's first question
+            # about venues; build it before measuring, or /price pays for it in the figures.
+            await app.bot_data["services"].calendar.warm_up()
             bench.rows = await measure(bench, args)
         finally:
             conn.send(("stop",))
