@@ -5,8 +5,9 @@ loopback, with the KIS sandbox and SQLite behind it, run the way `run_polling` r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from telegram.ext import Application
 from kisbot.app import build_application, start_in_loop, stop_in_loop
 from kisbot.chat.botapi import LocalBotApi
 from kisbot.chat.models import Chat, Message, User
-from kisbot.clock import Clock, SystemClock
+from kisbot.clock import Clock, ManualClock, SystemClock
 from kisbot.config import Settings, load_settings
 from kisbot.core import Core
 from kisbot.kis import Account, Credential, Environment
@@ -163,3 +164,15 @@ class BotHarness:
         )
         await self.services.database.credentials.put(user.id, credential)
         return credential
+
+
+@asynccontextmanager
+async def bot_at(tmp_path: Path, when: datetime, **env: str) -> AsyncIterator[BotHarness]:
+    """A bot and its sandbox on one manual clock set to `when` (sleeps jump ahead)."""
+    clock = ManualClock(when, autojump=True)
+    sandbox = Sandbox(
+        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
+        approval_interval=0, ping_interval=0, clock=clock,
+    )  # fmt: skip
+    async with sandbox, BotHarness(tmp_path, env=env, clock=clock, sandbox=sandbox) as bot:
+        yield bot

@@ -3,39 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from kisbot.chat.models import User
-from kisbot.clock import KST, ManualClock
+from kisbot.clock import KST
 from kisbot.kis import Environment
-from kisbot.sandbox import Sandbox
 from tests.e2e.alerts_helpers import FAST, alert_messages, wait_for_alerts, wait_rounds
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, bot_at
+from tests.e2e.overseas_helpers import investor
 
 PRICE_PATH = "/uapi/overseas-price/v1/quotations/price"
 HOURS = {**FAST, "KISBOT_MARKET_HOURS_ONLY": "true"}
-
-
-@asynccontextmanager
-async def at(tmp_path: Path, when: datetime, **env: str) -> AsyncIterator[BotHarness]:
-    clock = ManualClock(when, autojump=True)
-    sandbox = Sandbox(
-        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
-        approval_interval=0, ping_interval=0, clock=clock,
-    )  # fmt: skip
-    async with sandbox, BotHarness(tmp_path, env=env, clock=clock, sandbox=sandbox) as bot:
-        yield bot
-
-
-async def investor(bot: BotHarness, environment: Environment = Environment.REAL) -> User:
-    user = bot.user()
-    await bot.register_key(user, environment)
-    bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("191.25"))
-    return user
 
 
 def price_calls(bot: BotHarness) -> int:
@@ -44,7 +23,7 @@ def price_calls(bot: BotHarness) -> int:
 
 async def test_a_us_alert_fires_at_2345_kst_from_new_york(tmp_path: Path) -> None:
     # Monday 23:45 KST in December is 09:45 in New York: KRX is long closed, NASDAQ trades.
-    async with at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST), **HOURS) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST), **HOURS) as bot:
         user = await investor(bot)
         created = await bot.reply_text(user, "/alert AAPL above 192")
         assert "애플" in created and "NAS:AAPL" in created and "$192.00 이상" in created
@@ -60,7 +39,7 @@ async def test_a_us_alert_fires_at_2345_kst_from_new_york(tmp_path: Path) -> Non
 
 async def test_outside_new_york_hours_nothing_is_asked(tmp_path: Path) -> None:
     # Monday 12:00 KST: KRX trades, New York (Sunday 22:00) does not.
-    async with at(tmp_path, datetime(2026, 12, 7, 12, 0, tzinfo=KST), **HOURS) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 12, 0, tzinfo=KST), **HOURS) as bot:
         user = await investor(bot)
         await bot.send(user, "/alert AAPL above 192")
         before = price_calls(bot)
@@ -71,7 +50,7 @@ async def test_outside_new_york_hours_nothing_is_asked(tmp_path: Path) -> None:
 
 async def test_in_summer_new_york_opens_an_hour_earlier_in_kst(tmp_path: Path) -> None:
     # Tuesday 22:45 KST in July is 09:45 in New York (daylight saving).
-    async with at(tmp_path, datetime(2026, 7, 7, 22, 45, tzinfo=KST), **HOURS) as bot:
+    async with bot_at(tmp_path, datetime(2026, 7, 7, 22, 45, tzinfo=KST), **HOURS) as bot:
         user = await investor(bot, Environment.MOCK)
         await bot.send(user, "/alert 애플 below $190")
         bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("189.99"))
@@ -80,7 +59,7 @@ async def test_in_summer_new_york_opens_an_hour_earlier_in_kst(tmp_path: Path) -
 
 
 async def test_a_krx_alert_still_wants_whole_won(tmp_path: Path) -> None:
-    async with at(tmp_path, datetime(2026, 12, 7, 10, 0, tzinfo=KST)) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 10, 0, tzinfo=KST)) as bot:
         user = await investor(bot)
         assert "가격" in await bot.reply_text(user, "/alert 005930 above 72000.5")
         assert "등록된 알림이 없습니다" in await bot.reply_text(user, "/alerts")

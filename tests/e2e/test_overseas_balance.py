@@ -3,42 +3,21 @@ real keys; mock reads each US exchange (its NASD is NASDAQ alone); a bad market 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
-from kisbot.chat.models import User
-from kisbot.clock import KST, ManualClock
+from kisbot.clock import KST
 from kisbot.kis import Environment
-from kisbot.sandbox import Sandbox
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import bot_at
+from tests.e2e.overseas_helpers import investor
 from tests.e2e.trading_helpers import ask, data_of
 
 BALANCE = "/uapi/overseas-stock/v1/trading/inquire-balance"
-
-
-@asynccontextmanager
-async def at(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    clock = ManualClock(datetime(2026, 12, 7, 23, 45, tzinfo=KST), autojump=True)
-    sandbox = Sandbox(
-        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
-        approval_interval=0, ping_interval=0, clock=clock,
-    )  # fmt: skip
-    async with sandbox, BotHarness(tmp_path, clock=clock, sandbox=sandbox) as bot:
-        yield bot
-
-
-async def investor(bot: BotHarness, environment: Environment) -> User:
-    user = bot.user()
-    await bot.register_key(user, environment)
-    bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("191.25"))  # 5 held at $180.00
-    return user
+NEW_YORK_OPEN = datetime(2026, 12, 7, 23, 45, tzinfo=KST)
 
 
 async def test_us_holdings_with_dollar_pnl_and_won_totals(tmp_path: Path) -> None:
-    async with at(tmp_path) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot, Environment.REAL)
         text = await bot.reply_text(user, "/balance us")
         assert "해외 잔고" in text and "애플" in text and "NAS:AAPL" in text
@@ -52,7 +31,7 @@ async def test_us_holdings_with_dollar_pnl_and_won_totals(tmp_path: Path) -> Non
 
 
 async def test_mock_reads_each_us_exchange_and_shows_no_won(tmp_path: Path) -> None:
-    async with at(tmp_path) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot, Environment.MOCK)
         summary = await ask(bot, user, "/buy KO 10 62.30")
         await bot.press(user, summary, data_of(summary, "ok"))
@@ -63,7 +42,7 @@ async def test_mock_reads_each_us_exchange_and_shows_no_won(tmp_path: Path) -> N
 
 
 async def test_no_holdings_abroad_and_a_bad_word(tmp_path: Path) -> None:
-    async with at(tmp_path) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot, Environment.REAL)
         assert "해외 보유 종목이 없습니다" in await bot.reply_text(user, "/balance jp")
         reply = await bot.reply_text(user, "/balance mars")

@@ -6,8 +6,6 @@ settled against the overseas order list, never resent."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +15,12 @@ import pytest
 from handlers import jobs
 from handlers.callbacks import CancelOrder, encode
 from kisbot.chat.models import Message, User
-from kisbot.clock import KST, ManualClock
+from kisbot.clock import KST
 from kisbot.kis import Environment
-from kisbot.sandbox import Sandbox
 from kisbot.sandbox.messages import Flavour
 from kisbot.sandbox.overseas.broker import OverseasOrder
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, bot_at
+from tests.e2e.overseas_helpers import investor
 from tests.e2e.trading_helpers import ask, data_of, eventually
 
 ORDER = "/uapi/overseas-stock/v1/trading/order"
@@ -31,24 +29,6 @@ NEW_YORK_OPEN = datetime(2026, 12, 7, 23, 45, tzinfo=KST)  # Monday 09:45 in New
 NEW_YORK_CLOSED = datetime(
     2026, 12, 7, 8, 0, tzinfo=KST
 )  # Sunday 18:00 in New York (and no daytime session)
-
-
-@asynccontextmanager
-async def at(tmp_path: Path, when: datetime, **env: str) -> AsyncIterator[BotHarness]:
-    clock = ManualClock(when, autojump=True)
-    sandbox = Sandbox(
-        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
-        approval_interval=0, ping_interval=0, clock=clock,
-    )  # fmt: skip
-    async with sandbox, BotHarness(tmp_path, env=env, clock=clock, sandbox=sandbox) as bot:
-        yield bot
-
-
-async def investor(bot: BotHarness, environment: Environment = Environment.REAL) -> User:
-    user = bot.user()
-    await bot.register_key(user, environment)
-    bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("191.25"))
-    return user
 
 
 def posts(bot: BotHarness, path: str = ORDER) -> list[tuple[str, int]]:
@@ -62,7 +42,7 @@ def orders_at(bot: BotHarness, flavour: Flavour = "real") -> list[OverseasOrder]
 
 
 async def test_buy_aapl_at_a_limit_sends_one_order_in_dollars(tmp_path: Path) -> None:
-    async with at(tmp_path, NEW_YORK_OPEN) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot)
         summary = await ask(bot, user, "/buy AAPL 1 190.50")
         text = summary.text or ""
@@ -83,7 +63,7 @@ async def test_buy_aapl_at_a_limit_sends_one_order_in_dollars(tmp_path: Path) ->
 
 
 async def test_a_mock_sell_goes_out_with_the_mock_sell_tr(tmp_path: Path) -> None:
-    async with at(tmp_path, NEW_YORK_OPEN) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot, Environment.MOCK)
         summary = await ask(bot, user, "/sell 애플 2 $191.00")
         assert "≈" not in (summary.text or "") and "원화 환산" not in (summary.text or "")
@@ -96,7 +76,7 @@ async def test_a_mock_sell_goes_out_with_the_mock_sell_tr(tmp_path: Path) -> Non
 async def test_what_kis_would_refuse_is_refused_before_anything_is_pending(
     tmp_path: Path,
 ) -> None:
-    async with at(tmp_path, NEW_YORK_OPEN) as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN) as bot:
         user = await investor(bot)
         market = await bot.reply_text(user, "/buy AAPL 1")
         assert "시장가 주문이 없습니다" in market and "/buy NAS:AAPL 1 191.25" in market
@@ -111,7 +91,7 @@ async def test_what_kis_would_refuse_is_refused_before_anything_is_pending(
 
 
 async def test_orders_lists_orders_abroad_and_a_us_order_is_cancelled(tmp_path: Path) -> None:
-    async with at(tmp_path, NEW_YORK_CLOSED) as bot:
+    async with bot_at(tmp_path, NEW_YORK_CLOSED) as bot:
         user = await investor(bot)
         summary = await ask(bot, user, "/buy TSLA 2 240")
         assert "정규장 밖" in (summary.text or "")
@@ -135,7 +115,7 @@ async def test_orders_lists_orders_abroad_and_a_us_order_is_cancelled(tmp_path: 
 
 
 async def test_a_us_order_price_is_changed(tmp_path: Path) -> None:
-    async with at(tmp_path, NEW_YORK_CLOSED) as bot:
+    async with bot_at(tmp_path, NEW_YORK_CLOSED) as bot:
         user = await investor(bot)
         summary = await ask(bot, user, "/buy AAPL 1 180")
         await bot.press(user, summary, data_of(summary, "ok"))
@@ -150,7 +130,7 @@ async def test_a_us_order_price_is_changed(tmp_path: Path) -> None:
 
 
 async def test_a_lost_answer_abroad_is_settled_not_resent(tmp_path: Path) -> None:
-    async with at(tmp_path, NEW_YORK_OPEN, KISBOT_KIS_TIMEOUT="0.3") as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN, KISBOT_KIS_TIMEOUT="0.3") as bot:
         user = await investor(bot)
         bot.sandbox.inject_fault(ORDER, "delay", delay=0.8)
         summary = await ask(bot, user, "/buy AAPL 1 190.50")
@@ -168,7 +148,7 @@ async def test_a_fill_abroad_is_told_once_while_krx_sleeps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs, "ORDER_WATCH_INTERVAL", 0.2)
-    async with at(tmp_path, NEW_YORK_OPEN, KISBOT_MARKET_HOURS_ONLY="true") as bot:
+    async with bot_at(tmp_path, NEW_YORK_OPEN, KISBOT_MARKET_HOURS_ONLY="true") as bot:
         user = await investor(bot)
         summary = await ask(bot, user, "/buy AAPL 3 190")
         await bot.press(user, summary, data_of(summary, "ok"))
@@ -197,7 +177,7 @@ async def test_in_kis_us_daytime_hours_a_real_key_orders_into_the_daytime_sessio
     tmp_path: Path,
 ) -> None:
     daytime = datetime(2026, 12, 8, 11, 0, tzinfo=KST)  # Tuesday 11:00 KST
-    async with at(tmp_path, daytime) as bot:
+    async with bot_at(tmp_path, daytime) as bot:
         user = await investor(bot)
         summary = await ask(bot, user, "/buy AAPL 1 191.25")
         assert "주간거래" in (summary.text or "")

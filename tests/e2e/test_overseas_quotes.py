@@ -4,44 +4,22 @@ listing the exchange does not have said plainly."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from handlers.callbacks import DailyPick, PricePick, PriceRefresh, encode
-from kisbot.chat.models import User
-from kisbot.clock import KST, ManualClock
+from kisbot.clock import KST
 from kisbot.kis import Environment
-from kisbot.sandbox import Sandbox
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import bot_at
+from tests.e2e.overseas_helpers import investor
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@asynccontextmanager
-async def at(tmp_path: Path, when: datetime) -> AsyncIterator[BotHarness]:
-    clock = ManualClock(when, autojump=True)
-    sandbox = Sandbox(
-        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
-        approval_interval=0, ping_interval=0, clock=clock,
-    )  # fmt: skip
-    async with sandbox, BotHarness(tmp_path, clock=clock, sandbox=sandbox) as bot:
-        yield bot
-
-
-async def investor(bot: BotHarness, environment: Environment = Environment.REAL) -> User:
-    user = bot.user()
-    await bot.register_key(user, environment)
-    bot.sandbox.set_overseas_price("NAS", "AAPL", Decimal("191.25"))
-    return user
 
 
 async def test_price_aapl_in_dollars_with_the_won_equivalent_while_new_york_trades(
     tmp_path: Path,
 ) -> None:
-    async with at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:  # 09:45 EST
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:  # 09:45 EST
         user = await investor(bot)
         (reply,) = await bot.send(user, "/price AAPL")
         text = reply.text or ""
@@ -55,7 +33,7 @@ async def test_price_aapl_in_dollars_with_the_won_equivalent_while_new_york_trad
 
 
 async def test_after_the_close_and_on_mock_there_is_no_won_line(tmp_path: Path) -> None:
-    async with at(tmp_path, datetime(2026, 12, 8, 7, 0, tzinfo=KST)) as bot:  # 17:00 EST
+    async with bot_at(tmp_path, datetime(2026, 12, 8, 7, 0, tzinfo=KST)) as bot:  # 17:00 EST
         user = await investor(bot, Environment.MOCK)
         text = await bot.reply_text(user, "/price AAPL")
         assert "$191.25" in text and "장 마감" in text and "원" not in text.split("\n")[2]
@@ -63,7 +41,7 @@ async def test_after_the_close_and_on_mock_there_is_no_won_line(tmp_path: Path) 
 
 
 async def test_a_name_listed_in_new_york_and_hong_kong_asks_which(tmp_path: Path) -> None:
-    async with at(tmp_path, datetime(2026, 12, 7, 11, 0, tzinfo=KST)) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 11, 0, tzinfo=KST)) as bot:
         user = await investor(bot)
         (choices,) = await bot.send(user, "/price 알리바바")
         data = [b.callback_data for b in choices.flat_buttons]
@@ -77,7 +55,7 @@ async def test_a_name_listed_in_new_york_and_hong_kong_asks_which(tmp_path: Path
 
 
 async def test_daily_of_an_overseas_stock_is_a_table_and_a_chart(tmp_path: Path) -> None:
-    async with at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:
         user = await investor(bot)
         table, photo = await bot.send(user, "/daily TSLA 20", replies=2)
         assert "테슬라" in (table.text or "") and "최근 20거래일" in (table.text or "")
@@ -90,7 +68,7 @@ async def test_daily_of_an_overseas_stock_is_a_table_and_a_chart(tmp_path: Path)
 async def test_unknown_listings_are_said_plainly(
     tmp_path: Path,
 ) -> None:
-    async with at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:
+    async with bot_at(tmp_path, datetime(2026, 12, 7, 23, 45, tzinfo=KST)) as bot:
         user = await investor(bot)
         assert "시세가 없습니다" in await bot.reply_text(user, "/price NYS:AAPL")
         assert "찾지 못했습니다" in await bot.reply_text(user, "/price 없는회사이름")

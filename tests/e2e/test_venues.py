@@ -12,11 +12,10 @@ import pytest
 
 from handlers import jobs
 from kisbot.chat.models import User
-from kisbot.clock import KST, ManualClock
+from kisbot.clock import KST
 from kisbot.kis import Environment
-from kisbot.sandbox import Sandbox
 from tests.e2e.alerts_helpers import FAST, alert_messages, wait_for_alerts
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, bot_at
 from tests.e2e.trading_helpers import ORDER_CASH, ask, data_of, eventually, posts
 
 MONDAY = date(2026, 11, 23)
@@ -26,12 +25,7 @@ CODE = "005930"
 @asynccontextmanager
 async def at(tmp_path: Path, hour: int, minute: int = 0, **env: str) -> AsyncIterator[BotHarness]:
     """A bot and a sandbox on one manual clock, set to that time of a Monday (KST)."""
-    clock = ManualClock(datetime.combine(MONDAY, time(hour, minute), KST), autojump=True)
-    sandbox = Sandbox(
-        real_rate=0, mock_rate=0, token_interval=0, seed=7, walk_interval=0,
-        approval_interval=0, ping_interval=0, clock=clock,
-    )  # fmt: skip
-    async with sandbox, BotHarness(tmp_path, env=env, clock=clock, sandbox=sandbox) as bot:
+    async with bot_at(tmp_path, datetime.combine(MONDAY, time(hour, minute), KST), **env) as bot:
         yield bot
 
 
