@@ -29,6 +29,7 @@ from kisbot.kis import (
     nearest_valid_prices,
 )
 from kisbot.kis.overseas import OverseasOrderRecord
+from kisbot.kis.overseas import price_text as plain_price
 from kisbot.market_hours import KrxCalendar
 from kisbot.orders.lines import order_lines
 from kisbot.orders.models import (
@@ -173,10 +174,8 @@ class Orders:
         if quote is None:
             raise Problem("quotes.overseas_unknown", code=security.shown_code)
         if price is None:
-            raise Problem(
-                "trading.overseas_market", code=security.shown_code,
-                example=f"/{side.value} {security.shown_code} {quantity} {plain(quote.price)}",
-            )  # fmt: skip
+            example = f"/{side.value} {security.shown_code} {quantity} {plain_price(quote.price)}"
+            raise Problem("trading.overseas_market", code=security.shown_code, example=example)
         limit = Decimal(price)
         _check_overseas_price(security, limit)
         lot = await self._securities.lot(security)
@@ -365,7 +364,9 @@ class Orders:
             )  # fmt: skip
         if price is not None:
             if price == order.price:
-                raise Problem("trading.modify_same", order_no=order.order_no, price=plain(price))
+                raise Problem(
+                    "trading.modify_same", order_no=order.order_no, price=plain_price(price)
+                )
             _check_overseas_price(security, price)
         whole = quantity is None or quantity == order.remaining_quantity
         intent = await self._confirmations.create(
@@ -391,14 +392,7 @@ def _check_overseas_price(security: Security, price: Decimal) -> None:
     assert market is not None
     places = (2 if price >= 1 else 4) if market.is_us else _QUOTE_PLACES.get(market.currency, 2)
     if price != price.quantize(Decimal(1).scaleb(-places)):
-        raise Problem("trading.overseas_tick", price=plain(price), places=places)
-
-
-def plain(value: Decimal) -> str:
-    """A price as a user types it back: 190.5 -> 190.50, 3220.0 -> 3220 (never exponents)."""
-    exponent = value.normalize().as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) and exponent < 0 else 0
-    return f"{value:.{places}f}"
+        raise Problem("trading.overseas_tick", price=plain_price(price), places=places)
 
 
 def _check_price(quote: Quote, price: int) -> None:

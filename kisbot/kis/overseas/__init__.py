@@ -8,6 +8,7 @@ from kisbot.kis.overseas.models import (
     OverseasOrderRecord,
     OverseasQuote,
 )
+from kisbot.kis.overseas.queries import price_text
 
 __all__ = [
     "EXCHANGES",
@@ -20,4 +21,5 @@ __all__ = [
     "by_quote_code",
     "exchange",
     "normalize_symbol",
+    "price_text",
 ]
