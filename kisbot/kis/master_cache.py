@@ -25,6 +25,21 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def reload_due(
+    loaded_at: datetime | None,
+    now: datetime,
+    max_age: timedelta,
+    retry_after: timedelta,
+    complete: bool,
+) -> bool:
+    """Whether a directory built from master files should be built again: never built, a day
+    old, or short of a file and `retry_after` old (the download may work now)."""
+    if loaded_at is None:
+        return True
+    age = now - loaded_at
+    return age >= max_age or (not complete and age >= retry_after)
+
+
 class MasterFileCache:
     """Master zips from `base_url`, cached in `cache_dir` with our clock's time as mtime."""
 

@@ -20,7 +20,7 @@ import httpx
 
 from kisbot.clock import Clock
 from kisbot.kis.master import FILE_NAMES, Market, Symbol, looks_like_code, parse_master
-from kisbot.kis.master_cache import MasterFileCache
+from kisbot.kis.master_cache import MasterFileCache, reload_due
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +168,9 @@ class SymbolSource:
 
     async def get(self) -> SymbolDirectory:
         """The directory in memory, reloaded once it is `max_age` old (sooner if incomplete)."""
-        if self._directory is None or self._loaded_at is None:
-            return await self.load()
-        age = self._clock.now() - self._loaded_at
-        if age >= self._max_age or (not self._complete and age >= self._retry_after):
+        if self._directory is None or reload_due(
+            self._loaded_at, self._clock.now(), self._max_age, self._retry_after, self._complete
+        ):
             return await self.load()
         return self._directory
 

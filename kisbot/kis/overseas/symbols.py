@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from kisbot.clock import Clock
-from kisbot.kis.master_cache import MasterFileCache
+from kisbot.kis.master_cache import MasterFileCache, reload_due
 from kisbot.kis.overseas.markets import EXCHANGES, Exchange
 from kisbot.kis.overseas.master import FILES, OverseasSymbol, file_name, parse_overseas_master
 
@@ -130,10 +130,9 @@ class OverseasSymbolSource:
         self._complete = False
 
     async def get(self) -> OverseasDirectory:
-        if self._directory is None or self._loaded_at is None:
-            return await self.load()
-        age = self._clock.now() - self._loaded_at
-        if age >= self._max_age or (not self._complete and age >= self._retry_after):
+        if self._directory is None or reload_due(
+            self._loaded_at, self._clock.now(), self._max_age, self._retry_after, self._complete
+        ):
             return await self.load()
         return self._directory
 
